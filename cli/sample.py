@@ -1,0 +1,22 @@
+"""``gantk sample RUN_DIR``: a grid (or raw array) of images from a run's generator."""
+
+import click
+
+
+@click.command("sample")
+@click.argument("run_dir", type=click.Path())
+@click.option("--n", default=64, show_default=True, type=click.IntRange(min=1), help="Number of images.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Latent seed; the same seed gives the same images.")
+@click.option("--label", "labels", multiple=True, help="Class index or name for a conditional run (repeatable, one per image or one for all).")
+@click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
+def command(run_dir, n, seed, labels, out):
+    """Draw N images from RUN_DIR's latest checkpoint."""
+    from gantk.images import save_images
+    from gantk.training.run import load_run
+    from gantk.training.sampling import sample_uint8
+
+    config, gan = load_run(run_dir)
+    images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
+    columns = config.num_classes if gan.conditional and not labels else None
+    save_images(images, out, columns=columns)
+    click.echo(f"Wrote {n} samples to {out}.")

@@ -1,0 +1,48 @@
+"""Batches for training: a seeded, resumable order of shuffled epochs."""
+
+import tensorflow as tf
+
+from gantk.errors import DatasetError
+
+SHUFFLE_BUFFER = 65_536
+
+
+def steps_per_epoch(num_examples, examples_per_step):
+    """Whole steps in one pass over the data; a step takes ``examples_per_step`` examples."""
+    steps = num_examples // examples_per_step
+    if steps < 1:
+        raise DatasetError(
+            f"The dataset has {num_examples} examples, fewer than the {examples_per_step} one training step "
+            "needs (batch size x discriminator steps); lower --batch-size."
+        )
+    return steps
+
+
+def scale_images(batch):
+    """uint8 pixels to float32 in [-1, 1], the range of the generator's tanh (Radford et al. 2015)."""
+    image = batch["image"]
+    if image.dtype == tf.uint8:
+        image = tf.cast(image, tf.float32) / 127.5 - 1.0
+    return {**batch, "image": image}
+
+
+def training_batches(data, examples_per_step, seed=0, start_step=0):
+    """An endless dataset of batches of ``examples_per_step`` examples, beginning at ``start_step``.
+
+    Epoch ``e`` is the data shuffled with seed ``(seed, e)`` and cut into whole batches, so the batches
+    are a pure function of the seed and the step: a resumed run sees exactly the batches the
+    uninterrupted run would have seen.
+    """
+    per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
+    first_epoch, offset = divmod(int(start_step), per_epoch)
+    examples = data.dataset
+
+    def epoch_batches(epoch):
+        shuffled = examples.shuffle(
+            min(data.num_examples, SHUFFLE_BUFFER), seed=tf.cast(seed, tf.int64) * 1_000_003 + epoch, reshuffle_each_iteration=False
+        )
+        return shuffled.batch(examples_per_step, drop_remainder=True)
+
+    batches = tf.data.Dataset.counter(first_epoch).flat_map(epoch_batches).skip(offset)
+    batches = batches.map(scale_images, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return batches.prefetch(tf.data.AUTOTUNE)

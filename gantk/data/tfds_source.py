@@ -1,0 +1,107 @@
+"""Image datasets from tensorflow-datasets, with a clear way out when the files are not there."""
+
+import os
+import socket
+
+import tensorflow as tf
+
+from gantk.data.resize import square_uint8
+from gantk.data.source import ImageData
+from gantk.errors import DatasetError
+
+CELEB_A_FACE_CROP = 108
+"""DCGAN's CelebA preprocessing: the central 108x108 face crop, then a resize (carpedm20/DCGAN-tensorflow)."""
+
+IN_MEMORY_CACHE_BYTES = 3 * 1024**3
+
+
+def default_data_dir():
+    return os.environ.get("TFDS_DATA_DIR", os.path.join(os.path.expanduser("~"), "tensorflow_datasets"))
+
+
+def network_reachable(host="storage.googleapis.com", port=443, timeout=3.0):
+    """Whether TFDS could start a download at all; saves ten slow retries on a machine with no internet."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def missing_files_message(name, data_dir, reason):
+    return (
+        f"Dataset {name!r} is not prepared in {data_dir} and could not be downloaded ({reason}); "
+        f"on a machine with internet run `tfds build {name} --data_dir DIR` and copy DIR here, or put the "
+        f"manual download files in {os.path.join(data_dir, 'downloads', 'manual')}, then pass --data-dir DIR."
+    )
+
+
+def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir=None, download=True):
+    """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop."""
+    import tensorflow_datasets as tfds
+
+    data_dir = data_dir or default_data_dir()
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise DatasetError(
+            f"Unknown dataset {name!r}: use digits, ring8, grid25, a folder of images, "
+            "or a tensorflow-datasets image dataset such as mnist, fashion_mnist, cifar10 or celeb_a."
+        ) from None
+    features = builder.info.features
+    if "image" not in features:
+        raise DatasetError(f"Dataset {name!r} has no 'image' feature, so it cannot train an image GAN.")
+    try:
+        dataset = _load_prepared(builder, name, split, data_dir, download)
+    except DatasetError:
+        raise
+    except Exception as error:  # tfds reports missing files and failed downloads in many types
+        raise DatasetError(missing_files_message(name, data_dir, type(error).__name__ + ": " + str(error).splitlines()[0])) from None
+
+    image_feature = features["image"]
+    stored_channels = image_feature.shape[-1] or 3
+    channels = channels or stored_channels
+    crop = CELEB_A_FACE_CROP if name.startswith("celeb_a") else None
+    label_names = None
+    label = features["label"] if "label" in features else None
+    if label is not None and hasattr(label, "names"):
+        label_names = list(label.names)
+
+    def to_example(example):
+        out = {"image": square_uint8(example["image"], image_size, channels, crop=crop)}
+        if label_names:
+            out["label"] = tf.cast(example["label"], tf.int32)
+        return out
+
+    num_examples = builder.info.splits[split].num_examples if split in builder.info.splits else None
+    dataset = dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE)
+    if num_examples is None:
+        num_examples = int(dataset.reduce(0, lambda count, _: count + 1))
+    if num_examples * image_size * image_size * channels <= IN_MEMORY_CACHE_BYTES:
+        dataset = dataset.cache()
+    return ImageData(
+        name=name,
+        dataset=dataset,
+        num_examples=num_examples,
+        element_shape=(image_size, image_size, channels),
+        label_names=label_names,
+    )
+
+
+def _load_prepared(builder, name, split, data_dir, download):
+    if not _is_prepared(builder):
+        if not download:
+            raise DatasetError(missing_files_message(name, data_dir, "downloads are turned off"))
+        if not network_reachable():
+            raise DatasetError(missing_files_message(name, data_dir, "no network"))
+        builder.download_and_prepare()
+    if builder.info.splits and split.split("[")[0] not in builder.info.splits:
+        raise DatasetError(f"Dataset {name!r} has no split {split!r}; it has {', '.join(builder.info.splits)}.")
+    return builder.as_dataset(split=split, shuffle_files=False)
+
+
+def _is_prepared(builder):
+    try:
+        return bool(builder.is_prepared())
+    except Exception:
+        return False

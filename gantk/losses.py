@@ -1,0 +1,102 @@
+"""GAN loss pairs as pure functions of discriminator logits.
+
+Each pair has a discriminator loss ``d(real_logits, fake_logits, real_target)`` and a generator
+loss ``g(fake_logits)``; both return the mean over the examples given. ``real_target`` is 1
+except under one-sided label smoothing (Salimans et al. 2016), which only the cross-entropy
+losses accept.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from keras import ops
+
+from gantk.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class LossPair:
+    name: str
+    discriminator: Callable
+    generator: Callable
+    probability: bool
+    """Whether the logit is read through a sigmoid as a probability of 'real' (D(x) in the papers)."""
+    paper: str
+    smoothable: bool = False
+    """Whether the real target can be lowered from 1 (one-sided label smoothing)."""
+
+    def check_smoothing(self, real_target):
+        if real_target != 1.0 and not self.smoothable:
+            raise ConfigError(
+                f"Label smoothing needs a loss with a real-label target; the {self.name} loss has none. "
+                "Use non-saturating, minimax or least-squares."
+            )
+        if not 0.0 < real_target <= 1.0:
+            raise ConfigError(f"Argument `label_smoothing` must be in (0, 1]. Received: label_smoothing={real_target}")
+
+
+def _bce(logits, target):
+    """Sigmoid cross-entropy with a constant target, stable for large logits."""
+    return ops.relu(logits) - logits * target + ops.softplus(-ops.abs(logits))
+
+
+def cross_entropy_discriminator(real_logits, fake_logits, real_target=1.0):
+    """-E[log D(x)] - E[log(1 - D(G(z)))]: the discriminator side of Goodfellow et al. 2014."""
+    return ops.mean(_bce(real_logits, real_target)) + ops.mean(_bce(fake_logits, 0.0))
+
+
+def minimax_generator(fake_logits):
+    """E[log(1 - D(G(z)))], minimised exactly as in the value function of Goodfellow et al. 2014."""
+    return -ops.mean(ops.softplus(fake_logits))
+
+
+def non_saturating_generator(fake_logits):
+    """-E[log D(G(z))]: same fixed point, strong gradients early on (Goodfellow et al. 2014, section 3)."""
+    return ops.mean(ops.softplus(-fake_logits))
+
+
+def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
+    """E[D(G(z))] - E[D(x)]: the critic's side of the Kantorovich-Rubinstein dual (Arjovsky et al. 2017)."""
+    return ops.mean(fake_logits) - ops.mean(real_logits)
+
+
+def critic_generator(fake_logits):
+    """-E[D(G(z))]: the generator of WGAN (Arjovsky et al. 2017) and of the hinge loss (Lim & Ye 2017)."""
+    return -ops.mean(fake_logits)
+
+
+def hinge_discriminator(real_logits, fake_logits, real_target=1.0):
+    """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))] (Lim & Ye 2017, Geometric GAN)."""
+    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+
+def least_squares_discriminator(real_logits, fake_logits, real_target=1.0):
+    """1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2] (Mao et al. 2017, LSGAN with a-b-c = 0-1-1)."""
+    return 0.5 * ops.mean(ops.square(real_logits - real_target)) + 0.5 * ops.mean(ops.square(fake_logits))
+
+
+def least_squares_generator(fake_logits):
+    """1/2 E[(D(G(z)) - 1)^2] (Mao et al. 2017)."""
+    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+LOSSES = {
+    "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_generator, True, "Goodfellow et al. 2014", True),
+    "non-saturating": LossPair(
+        "non-saturating", cross_entropy_discriminator, non_saturating_generator, True, "Goodfellow et al. 2014", True
+    ),
+    "wasserstein": LossPair("wasserstein", wasserstein_discriminator, critic_generator, False, "Arjovsky et al. 2017"),
+    "hinge": LossPair("hinge", hinge_discriminator, critic_generator, False, "Lim & Ye 2017"),
+    "least-squares": LossPair(
+        "least-squares", least_squares_discriminator, least_squares_generator, False, "Mao et al. 2017", True
+    ),
+}
+
+
+def get(identifier):
+    """A ``LossPair`` from its name or the pair itself."""
+    if isinstance(identifier, LossPair):
+        return identifier
+    if identifier in LOSSES:
+        return LOSSES[identifier]
+    raise ConfigError(f"Argument `loss` must be one of {', '.join(LOSSES)}. Received: loss={identifier!r}")

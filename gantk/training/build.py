@@ -1,0 +1,51 @@
+"""From a variant name and options to a compiled ``GAN`` model."""
+
+import keras
+import tensorflow as tf
+
+from gantk import zoo
+from gantk.training.config import TrainConfig
+from gantk.training.gan import GAN
+from gantk.training.optimizers import make_optimizers
+
+
+def resolve_config(variant, **overrides):
+    """The variant's paper defaults, then every option the user set (``None`` means unset)."""
+    recipe = zoo.get(variant)
+    config = TrainConfig(variant=variant, dataset=recipe.default_dataset).with_overrides(**recipe.defaults)
+    options = {**config.options, **(overrides.pop("options", None) or {})}
+    return config.with_overrides(**overrides, options=options)
+
+
+def seed_everything(seed):
+    """Seed Python, numpy, Keras and TensorFlow so that one seed gives one run.
+
+    TensorFlow's global seed is ``seed + 1``: TensorFlow treats a global seed of 0 specially, and the
+    per-epoch shuffle seeds of ``gantk.data.pipeline`` (tensors) cannot pass that check.
+    """
+    keras.utils.set_random_seed(int(seed))
+    tf.random.set_seed(int(seed) + 1)
+
+
+def build_gan(config):
+    """Networks, loss pair and regularizers of ``config.variant``; call under the strategy scope."""
+    recipe = zoo.get(config.variant)
+    return GAN(
+        recipe.build_generator(config),
+        recipe.build_discriminator(config),
+        latent_dim=config.latent_dim,
+        loss=config.loss,
+        d_steps=config.d_steps,
+        regularizers=recipe.regularizers(config),
+        label_smoothing=config.label_smoothing,
+        clip_discriminator=config.clip_discriminator,
+        num_classes=config.num_classes if recipe.conditional else 0,
+        seed=config.seed,
+    )
+
+
+def build_compiled_gan(config):
+    gan = build_gan(config)
+    d_optimizer, g_optimizer = make_optimizers(config)
+    gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
+    return gan

@@ -1,0 +1,146 @@
+"""The one GAN ``keras.Model``: a custom ``train_step`` with k discriminator updates per generator update.
+
+Implements the minibatch algorithm of Goodfellow et al. 2014 (Algorithm 1) for any loss pair,
+with regularizers composed as a list and optional weight clipping (Arjovsky et al. 2017). Under
+``tf.distribute`` the batch a step receives is the global batch; every objective is divided by
+the replica count here and nowhere else, since gradients are summed across replicas.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from gantk import losses
+
+
+class GAN(keras.Model):
+    """Adversarial training of ``generator`` against ``discriminator``.
+
+    Each step takes ``d_steps`` fresh real batches (the step's input holds ``d_steps`` times the
+    batch size; sub-batch ``i`` is every ``d_steps``-th example from ``i``), updates the
+    discriminator once on each, then updates the generator once.
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim,
+        loss="non-saturating",
+        d_steps=1,
+        regularizers=(),
+        label_smoothing=None,
+        clip_discriminator=None,
+        num_classes=0,
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.loss_pair = losses.get(loss)
+        self.d_steps = int(d_steps)
+        self.regularizers = list(regularizers)
+        self.real_target = 1.0 if label_smoothing is None else float(label_smoothing)
+        self.loss_pair.check_smoothing(self.real_target)
+        self.clip_discriminator = clip_discriminator
+        self.num_classes = int(num_classes)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        """Attach both optimizers and build their slots now, under the current strategy's scope."""
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    @property
+    def conditional(self):
+        return self.num_classes > 0
+
+    def call(self, inputs, training=False):
+        """A batch dict -> discriminator logits of its images; latents (and labels) -> generated images.
+
+        ``fit`` under a distribution strategy calls the model once on a data batch to build it.
+        """
+        if isinstance(inputs, dict):
+            labels = inputs.get("label") if self.conditional else None
+            return self.discriminate(inputs["image"], labels, training=training)
+        return self.generator(inputs, training=training)
+
+    def generate(self, z, labels=None, training=False):
+        return self.generator([z, labels] if self.conditional else z, training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        if not self.conditional:
+            return self.discriminator(images, training=training)
+        return self.discriminator([images, ops.cast(labels, "int32")], training=training)
+
+    def draw_latents(self, batch_size):
+        """This replica's share of one global draw, so N replicas see the noise one device would."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context else 1
+        z = keras.random.normal((batch_size * replicas, self.latent_dim), seed=self.seed_generator)
+        if replicas == 1:
+            return z
+        start = context.replica_id_in_sync_group * batch_size
+        return z[start : start + batch_size]
+
+    def replica_share(self, loss):
+        """Scale a per-replica mean so the summed gradients equal those of the global batch mean."""
+        context = tf.distribute.get_replica_context()
+        return loss / (context.num_replicas_in_sync if context else 1)
+
+    def train_step(self, data):
+        images = data["image"]
+        labels = data.get("label") if self.conditional else None
+        for step in range(self.d_steps):
+            real = images[step :: self.d_steps]
+            real_labels = labels[step :: self.d_steps] if labels is not None else None
+            d_loss, real_logits, fake_logits = self.discriminator_update(real, real_labels)
+        fake_labels = labels[:: self.d_steps] if labels is not None else None
+        g_loss = self.generator_update(ops.shape(real)[0], fake_labels)
+        read = ops.sigmoid if self.loss_pair.probability else (lambda x: x)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(ops.mean(read(real_logits)))
+        self.d_fake_tracker.update_state(ops.mean(read(fake_logits)))
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def discriminator_update(self, real, labels):
+        z = self.draw_latents(ops.shape(real)[0])
+        with tf.GradientTape() as tape:
+            fake = self.generate(z, labels, training=True)
+            real_logits = self.discriminate(real, labels, training=True)
+            fake_logits = self.discriminate(fake, labels, training=True)
+            loss = self.loss_pair.discriminator(real_logits, fake_logits, self.real_target)
+            for regularizer in self.regularizers:
+                loss = loss + regularizer(self, real, fake, labels)
+            scaled = self.d_optimizer.scale_loss(self.replica_share(loss))
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
+        if self.clip_discriminator:
+            for variable in variables:
+                variable.assign(ops.clip(variable, -self.clip_discriminator, self.clip_discriminator))
+        return loss, real_logits, fake_logits
+
+    def generator_update(self, batch_size, labels):
+        z = self.draw_latents(batch_size)
+        with tf.GradientTape() as tape:
+            fake = self.generate(z, labels, training=True)
+            fake_logits = self.discriminate(fake, labels, training=True)
+            loss = self.loss_pair.generator(fake_logits)
+            scaled = self.g_optimizer.scale_loss(self.replica_share(loss))
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
+        return loss

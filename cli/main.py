@@ -11,7 +11,12 @@ import click
 from gantk import __version__
 from gantk.errors import GantkError
 
-COMMAND_MODULES = ("gantk.cli.train", "gantk.cli.sample", "gantk.cli.listing")
+COMMAND_MODULES = (
+    "gantk.cli.train",
+    "gantk.cli.sample",
+    "gantk.cli.listing",
+    "gantk.cli.bench",
+)
 """Modules that each define one click command named like the module's ``command`` attribute."""
 
 

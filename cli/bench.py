@@ -1,0 +1,17 @@
+"""``gantk bench``: benchmarks that print figures with a reference measured in the same run."""
+
+import importlib
+
+import click
+
+BENCH_MODULES = ()
+"""Modules that each define one click command ``command``, added as ``gantk bench <name>``."""
+
+
+@click.group("bench")
+def command():
+    """Benchmarks: mode coverage on 2-D mixtures, training and inference speed."""
+
+
+for _module in BENCH_MODULES:
+    command.add_command(importlib.import_module(_module).command)

@@ -4,7 +4,7 @@ import importlib
 
 import click
 
-BENCH_MODULES = ()
+BENCH_MODULES = ("gantk.cli.bench_modes", "gantk.cli.bench_speed")
 """Modules that each define one click command ``command``, added as ``gantk bench <name>``."""
 
 

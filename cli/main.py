@@ -16,6 +16,11 @@ COMMAND_MODULES = (
     "gantk.cli.sample",
     "gantk.cli.listing",
     "gantk.cli.bench",
+    "gantk.cli.export_cmd",
+    "gantk.cli.evaluate",
+    "gantk.cli.interpolate",
+    "gantk.cli.arithmetic",
+    "gantk.cli.probe",
 )
 """Modules that each define one click command named like the module's ``command`` attribute."""
 

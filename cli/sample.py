@@ -10,13 +10,20 @@ import click
 @click.option("--label", "labels", multiple=True, help="Class index or name for a conditional run (repeatable, one per image or one for all).")
 @click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
 def command(run_dir, n, seed, labels, out):
-    """Draw N images from RUN_DIR's latest checkpoint."""
+    """Draw N images (or 2-D points: a scatter plot, or .npy) from RUN_DIR's latest checkpoint."""
     from gantk.images import save_images
+    from gantk.latents import grid_columns
     from gantk.training.run import load_run
     from gantk.training.sampling import sample_uint8
 
     config, gan = load_run(run_dir)
+    if len(config.image_shape) == 1:
+        from gantk.evaluation.points import save_point_samples
+
+        save_point_samples(gan, config, n, out, seed=seed, labels=list(labels) or None)
+        click.echo(f"Wrote {n} points to {out}.")
+        return
     images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
-    columns = config.num_classes if gan.conditional and not labels else None
+    columns = grid_columns(n, config.num_classes) if gan.conditional and not labels else None
     save_images(images, out, columns=columns)
     click.echo(f"Wrote {n} samples to {out}.")

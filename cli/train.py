@@ -3,6 +3,18 @@
 import click
 
 
+def parse_sizes(text):
+    from gantk.errors import ConfigError
+
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise ConfigError(f"Argument `hidden` must be positive layer sizes separated by commas, e.g. 512,512. Received: hidden={text!r}")
+    return sizes
+
+
 @click.command("train")
 @click.argument("variant")
 @click.option("--dataset", help="digits (bundled), a folder of images, or a tensorflow-datasets name such as celeb_a.")
@@ -16,14 +28,25 @@ import click
 @click.option("--width", type=int, help="Channels of the widest-resolution layer; doubled at each halving.")
 @click.option("--loss", help="Loss pair: non-saturating, minimax, wasserstein, hinge, least-squares.")
 @click.option("--d-steps", type=int, help="Discriminator updates per generator update (k).")
+@click.option("--arch", type=click.Choice(["mlp", "dcgan"]), help="Networks of gan, cgan, wgan, wgan-gp (point data always uses mlp).")
+@click.option("--hidden", help="MLP hidden layer sizes, comma-separated, e.g. 512,512.")
 @click.option("--label-smoothing", type=float, help="One-sided label smoothing: the real target, e.g. 0.9.")
+@click.option("--minibatch-discrimination", is_flag=True, default=None, help="Minibatch features (100 kernels x 5) before D's logit (Salimans et al. 2016).")
+@click.option("--historical-averaging", type=click.FloatRange(min=0, min_open=True), metavar="WEIGHT", help="Penalty WEIGHT * ||theta_D - mean of past theta_D||^2 (Salimans et al. 2016).")
+@click.option("--virtual-batch-norm", type=click.Choice(["generator", "discriminator", "both"]), is_flag=False, flag_value="generator", help="Virtual batch normalization against a fixed reference batch (alone: generator) (Salimans et al. 2016).")
+@click.option("--instance-noise", type=click.FloatRange(min=0, min_open=True), metavar="STD", help="Gaussian noise on D's inputs, STD annealed linearly to 0 over the run (Sonderby et al. 2016).")
 @click.option("--seed", type=int, help="Seed for weights, noise, data order and sample grids.")
 @click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (always at each epoch end).")
+@click.option("--eval-every", type=click.IntRange(min=1), help="Log sample-quality metrics to TensorBoard and history.jsonl every N epochs.")
+@click.option("--log-every", type=click.IntRange(min=1), help="Steps between the per-step TensorBoard scalars and steps.jsonl lines (default 10).")
 @click.option("--out", "run_dir", type=click.Path(file_okay=False), help="Run directory (default runs/<variant>-<time>).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
 @click.option("--strategy", type=click.Choice(["auto", "default", "mirrored", "multi-worker", "tpu"]), help="tf.distribute strategy.")
+@click.option("--precision", type=click.Choice(["float32", "mixed_float16", "mixed_bfloat16", "auto"]), help="Compute precision; auto: mixed_float16 on tensor-core GPUs, mixed_bfloat16 on CPUs with AVX-512 BF16/AMX, else float32.")
+@click.option("--jit-compile", type=click.Choice(["auto", "on", "off"]), help="XLA-compile the train step; auto: only on a single GPU.")
+@click.option("--sync-bn", is_flag=True, default=None, help="BatchNorm statistics over the global batch across replicas (default: per replica).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(variant, run_dir, resume, quiet, channels, checkpoint_every, **options):
+def command(variant, run_dir, resume, quiet, channels, checkpoint_every, arch, hidden, eval_every, log_every, sync_bn, **options):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
     from gantk.errors import RunDirError
     from gantk.training.build import resolve_config
@@ -32,6 +55,16 @@ def command(variant, run_dir, resume, quiet, channels, checkpoint_every, **optio
     if resume and not run_dir:
         raise RunDirError("--resume needs --out RUN_DIR naming the run to continue.")
     extra = {"checkpoint_every": checkpoint_every} if checkpoint_every else {}
+    if arch:
+        extra["arch"] = arch
+    if hidden:
+        extra["hidden"] = parse_sizes(hidden)
+    if sync_bn:
+        extra["sync_bn"] = True
+    extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every).items() if v})
+    from gantk.tricks import pop_trick_flags
+
+    extra.update(pop_trick_flags(options))
     config = resolve_config(variant, channels=int(channels) if channels else None, options=extra, **options)
     run_dir = train(config, run_dir=run_dir, resume=resume, progress=not quiet, log=click.echo)
     click.echo(f"Run saved in {run_dir} (samples: {run_dir}/samples.png, generator: {run_dir}/generator.keras).")

@@ -31,7 +31,7 @@ Input rules: latents must be a 2-D floating-point array [batch, latent_dim] of f
 float16 and float64 are cast to float32, while integer, boolean, string and object arrays are
 rejected because they are almost always a mistake for standard-normal latents. Labels are
 class indices (Python or numpy integers) or label names (strings); a single label applies to
-the whole batch, and ``labels=None`` on a conditional generator cycles through every class
+the whole batch, and ``labels=None`` on a conditional generator spreads the batch evenly over the classes
 (``gantk.latents.grid_labels``). Every input problem raises ``gantk.errors.GantkError``, a
 ``ValueError``.
 
@@ -216,7 +216,7 @@ class Generator:
             n: number of images.
             seed: seed of ``gantk.latents.latent_vectors``.
             labels: for a conditional generator, one label or ``n`` labels (class indices or
-                names); ``None`` cycles through every class.
+                names); ``None`` spreads them evenly over the classes, in class order.
 
         Returns:
             uint8 array [n, H, W, C].

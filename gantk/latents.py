@@ -15,9 +15,24 @@ def latent_vectors(n, latent_dim, seed=0):
     return rng.standard_normal((int(n), int(latent_dim))).astype(np.float32)
 
 
+def grid_columns(n, num_classes):
+    """Images per row of a conditional grid of ``n``: ``ceil(n / num_classes)``, one row per class."""
+    return -(-int(n) // int(num_classes))
+
+
 def grid_labels(n, num_classes):
-    """Labels 0, 1, ..., num_classes - 1 repeated, so a grid of ``n`` shows every class in turn."""
-    return (np.arange(int(n)) % int(num_classes)).astype(np.int32)
+    """Labels for ``n`` images spread evenly over the classes in class order: ``floor(i * K / n)``.
+
+    When ``n`` is a multiple of ``K`` (as ``grid_size`` makes it) each class fills one row of
+    ``grid_columns`` images; otherwise every class still appears once ``n >= K``.
+    """
+    return (np.arange(int(n)) * int(num_classes) // int(n)).astype(np.int32)
+
+
+def grid_size(n, num_classes):
+    """``n`` for an unconditional grid; for a conditional one, the multiple of ``num_classes`` at
+    or above ``n``, so every class fills its row."""
+    return int(num_classes) * grid_columns(n, num_classes) if num_classes else int(n)
 
 
 def to_uint8(images):

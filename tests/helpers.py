@@ -2,3 +2,21 @@
 
 TINY = dict(dataset="digits", image_size=16, width=4, batch_size=8, latent_dim=8, seed=0)
 """Options that make any image variant train in a fraction of a second."""
+
+
+def tiny_config(variant, options=None, **overrides):
+    """A ``TINY`` config of ``variant`` on its default dataset, with that dataset loaded: (config, data)."""
+    from gantk import zoo
+    from gantk.data import load_dataset
+    from gantk.training.build import resolve_config
+    from gantk.training.run import with_data
+
+    recipe = zoo.get(variant)
+    settings = dict(TINY, dataset=recipe.default_dataset)
+    if recipe.data_kind == "points":
+        settings.pop("image_size")
+        settings.pop("width")
+    settings.update(overrides)
+    config = resolve_config(variant, options=options, **settings)
+    data = load_dataset(config.dataset, image_size=config.image_size)
+    return with_data(config, data), data

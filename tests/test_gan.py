@@ -5,14 +5,12 @@ import pytest
 import tensorflow as tf
 
 from gantk import losses, zoo
-from gantk.data import load_dataset
 from gantk.data.pipeline import training_batches
 from gantk.errors import ConfigError
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
-from gantk.training.build import build_compiled_gan, resolve_config
-from gantk.training.run import with_data
+from gantk.training.build import build_compiled_gan
 
-from helpers import TINY
+from helpers import tiny_config
 
 
 def test_dcgan_has_the_papers_layer_sizes_at_64():
@@ -55,18 +53,6 @@ def test_unknown_loss_and_bad_smoothing():
         losses.get("fancy")
     with pytest.raises(ConfigError, match="Label smoothing needs"):
         losses.get("wasserstein").check_smoothing(0.9)
-
-
-def tiny_config(variant, **overrides):
-    recipe = zoo.get(variant)
-    options = dict(TINY, dataset=recipe.default_dataset)
-    if recipe.data_kind != "image":
-        options.pop("image_size")
-        options.pop("width")
-    options.update(overrides)
-    config = resolve_config(variant, **options)
-    data = load_dataset(config.dataset, image_size=config.image_size)
-    return with_data(config, data), data
 
 
 @pytest.mark.parametrize("variant", zoo.names())

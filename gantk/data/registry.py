@@ -2,7 +2,7 @@
 
 SOURCES = {}
 
-BUILTIN_MODULES = ("gantk.data.digits",)
+BUILTIN_MODULES = ("gantk.data.digits", "gantk.data.mixtures")
 """Modules that register their sources when imported; loaded on first use of the registry."""
 
 

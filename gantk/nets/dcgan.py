@@ -33,13 +33,16 @@ def check_channels(channels):
         raise ConfigError(f"Argument `channels` must be 1 or 3. Received: channels={channels}")
 
 
-def _norm(x, batch_norm, name):
+def _norm(x, batch_norm, name, sync_bn=False):
+    """BatchNorm with statistics of each replica's batch, or of the global batch when ``sync_bn``."""
     if not batch_norm:
         return x
-    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=dcgan_gamma(), name=name)(x)
+    return layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5, gamma_initializer=dcgan_gamma(), synchronized=bool(sync_bn), name=name
+    )(x)
 
 
-def dcgan_generator(latent_dim, image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="generator"):
+def dcgan_generator(latent_dim, image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="generator", sync_bn=False):
     """z (and a label, when ``num_classes``) -> image in [-1, 1] of ``image_shape`` (H, W, C)."""
     size, _, channels = image_shape
     check_channels(channels)
@@ -53,14 +56,14 @@ def dcgan_generator(latent_dim, image_shape, width=128, kernel_size=4, batch_nor
     filters = width * 2 ** (doublings - 1)
     x = layers.Dense(4 * 4 * filters, use_bias=not batch_norm, kernel_initializer=dcgan_kernel(), name="project")(x)
     x = layers.Reshape((4, 4, filters))(x)
-    x = layers.ReLU()(_norm(x, batch_norm, "project_bn"))
+    x = layers.ReLU()(_norm(x, batch_norm, "project_bn", sync_bn))
     for level in range(1, doublings):
         filters //= 2
         x = layers.Conv2DTranspose(
             filters, kernel_size, strides=2, padding="same", use_bias=not batch_norm,
             kernel_initializer=dcgan_kernel(), name=f"up{level}",
         )(x)
-        x = layers.ReLU()(_norm(x, batch_norm, f"up{level}_bn"))
+        x = layers.ReLU()(_norm(x, batch_norm, f"up{level}_bn", sync_bn))
     x = layers.Conv2DTranspose(
         channels, kernel_size, strides=2, padding="same", kernel_initializer=dcgan_kernel(), name=f"up{doublings}"
     )(x)
@@ -68,7 +71,7 @@ def dcgan_generator(latent_dim, image_shape, width=128, kernel_size=4, batch_nor
     return keras.Model(inputs if num_classes else z, image, name=name)
 
 
-def dcgan_discriminator(image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="discriminator", features=None):
+def dcgan_discriminator(image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="discriminator", features=None, sync_bn=False):
     """Image (and a label, when ``num_classes``) -> one logit per example.
 
     ``features`` optionally maps the flattened last feature map to more features before the
@@ -90,7 +93,7 @@ def dcgan_discriminator(image_shape, width=128, kernel_size=4, batch_norm=True, 
             kernel_initializer=dcgan_kernel(), name=f"down{level}",
         )(x)
         if level > 1:
-            x = _norm(x, batch_norm, f"down{level}_bn")
+            x = _norm(x, batch_norm, f"down{level}_bn", sync_bn)
         x = layers.LeakyReLU(0.2)(x)
         filters *= 2
     x = layers.Flatten()(x)

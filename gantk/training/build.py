@@ -3,10 +3,12 @@
 import keras
 import tensorflow as tf
 
-from gantk import zoo
+from gantk import tricks, zoo
 from gantk.training.config import TrainConfig
 from gantk.training.gan import GAN
+from gantk.training.jit import resolve_jit_compile
 from gantk.training.optimizers import make_optimizers
+from gantk.training.precision import dtype_policy, loss_scaled
 
 
 def resolve_config(variant, **overrides):
@@ -28,24 +30,31 @@ def seed_everything(seed):
 
 
 def build_gan(config):
-    """Networks, loss pair and regularizers of ``config.variant``; call under the strategy scope."""
+    """Networks, loss pair and regularizers of ``config.variant``, with the tricks of ``config.options``
+    (``gantk.tricks``); call under the strategy scope."""
     recipe = zoo.get(config.variant)
+    generator, discriminator = tricks.apply_to_networks(
+        config, recipe.build_generator(config), recipe.build_discriminator(config)
+    )
     return GAN(
-        recipe.build_generator(config),
-        recipe.build_discriminator(config),
+        generator,
+        discriminator,
         latent_dim=config.latent_dim,
         loss=config.loss,
         d_steps=config.d_steps,
-        regularizers=recipe.regularizers(config),
+        regularizers=[*recipe.regularizers(config), *tricks.regularizers(config, discriminator)],
         label_smoothing=config.label_smoothing,
         clip_discriminator=config.clip_discriminator,
         num_classes=config.num_classes if recipe.conditional else 0,
         seed=config.seed,
+        instance_noise=tricks.instance_noise(config),
     )
 
 
 def build_compiled_gan(config):
-    gan = build_gan(config)
-    d_optimizer, g_optimizer = make_optimizers(config)
-    gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
+    """``build_gan`` under the run's dtype policy, with loss-scaled optimizers for float16 and XLA as configured."""
+    with dtype_policy(config.precision):
+        gan = build_gan(config)
+    d_optimizer, g_optimizer = (loss_scaled(optimizer, config.precision) for optimizer in make_optimizers(config))
+    gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, jit_compile=resolve_jit_compile(config.jit_compile))
     return gan

@@ -24,6 +24,7 @@ def state_groups(gan):
         "d_optimizer": gan.d_optimizer.variables,
         "g_optimizer": gan.g_optimizer.variables,
         "noise": [gan.seed_generator.state],
+        "regularizers": [v for regularizer in gan.regularizers for v in getattr(regularizer, "variables", ())],
     }
 
 

@@ -41,6 +41,7 @@ class TrainConfig:
     clip_discriminator: float = None
     strategy: str = "auto"
     precision: str = "float32"
+    jit_compile: str = "auto"
     checkpoints_kept: int = 3
     options: dict = field(default_factory=dict)
     """Variant-specific settings (hidden units, penalty weights, tricks)."""
@@ -61,7 +62,7 @@ class TrainConfig:
 
     def sha256(self):
         """A hash of the settings that define the trained model (not of where or how long it ran)."""
-        defining = {k: v for k, v in self.to_dict().items() if k not in ("steps", "epochs", "strategy", "data_dir")}
+        defining = {k: v for k, v in self.to_dict().items() if k not in ("steps", "epochs", "strategy", "data_dir", "jit_compile")}
         return hashlib.sha256(json.dumps(defining, sort_keys=True).encode()).hexdigest()
 
     @classmethod

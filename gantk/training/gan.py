@@ -11,6 +11,7 @@ import tensorflow as tf
 from keras import ops
 
 from gantk import losses
+from gantk.training.workers import reducible_logs
 
 
 class GAN(keras.Model):
@@ -33,6 +34,7 @@ class GAN(keras.Model):
         clip_discriminator=None,
         num_classes=0,
         seed=0,
+        instance_noise=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -47,6 +49,7 @@ class GAN(keras.Model):
         self.clip_discriminator = clip_discriminator
         self.num_classes = int(num_classes)
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.instance_noise = instance_noise
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -59,6 +62,17 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Skip Keras's build-from-a-batch under a strategy once ``compile`` has built everything.
+
+        That build takes one batch off the iterator (shifting the seeded batch order) and fails on
+        dict batches under ``MultiWorkerMirroredStrategy`` (its ``reduce`` takes no nested values).
+        """
+        if self.generator.built and self.discriminator.built and self.d_optimizer.built and self.g_optimizer.built:
+            self.built = True
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     @property
     def metrics(self):
@@ -96,6 +110,10 @@ class GAN(keras.Model):
         start = context.replica_id_in_sync_group * batch_size
         return z[start : start + batch_size]
 
+    def perturb(self, images):
+        """What the discriminator sees in training: ``images``, plus instance noise when enabled."""
+        return images if self.instance_noise is None else self.instance_noise(self, images)
+
     def replica_share(self, loss):
         """Scale a per-replica mean so the summed gradients equal those of the global batch mean."""
         context = tf.distribute.get_replica_context()
@@ -115,14 +133,14 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(ops.mean(read(real_logits)))
         self.d_fake_tracker.update_state(ops.mean(read(fake_logits)))
-        return {metric.name: metric.result() for metric in self.metrics}
+        return reducible_logs({metric.name: metric.result() for metric in self.metrics})
 
     def discriminator_update(self, real, labels):
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
-            real_logits = self.discriminate(real, labels, training=True)
-            fake_logits = self.discriminate(fake, labels, training=True)
+            real_logits = self.discriminate(self.perturb(real), labels, training=True)
+            fake_logits = self.discriminate(self.perturb(fake), labels, training=True)
             loss = self.loss_pair.discriminator(real_logits, fake_logits, self.real_target)
             for regularizer in self.regularizers:
                 loss = loss + regularizer(self, real, fake, labels)
@@ -138,7 +156,7 @@ class GAN(keras.Model):
         z = self.draw_latents(batch_size)
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
-            fake_logits = self.discriminate(fake, labels, training=True)
+            fake_logits = self.discriminate(self.perturb(fake), labels, training=True)
             loss = self.loss_pair.generator(fake_logits)
             scaled = self.g_optimizer.scale_loss(self.replica_share(loss))
         variables = self.generator.trainable_variables

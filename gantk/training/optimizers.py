@@ -18,9 +18,18 @@ def make_optimizer(config, learning_rate, name):
     raise ConfigError(f"Argument `optimizer` must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={config.optimizer!r}")
 
 
+def decayed(config, rate, updates_per_step):
+    """``rate``, or with ``options["lr_decay_steps"] = N`` a cosine decay to 1% of it over N steps
+    (Loshchilov & Hutter 2017); the discriminator makes ``d_steps`` updates per step."""
+    steps = config.options.get("lr_decay_steps")
+    if not steps:
+        return rate
+    return keras.optimizers.schedules.CosineDecay(rate, int(steps) * updates_per_step, alpha=0.01)
+
+
 def make_optimizers(config):
     """(discriminator optimizer, generator optimizer)."""
     return (
-        make_optimizer(config, config.d_learning_rate, "d_optimizer"),
-        make_optimizer(config, config.g_learning_rate, "g_optimizer"),
+        make_optimizer(config, decayed(config, config.d_learning_rate, config.d_steps), "d_optimizer"),
+        make_optimizer(config, decayed(config, config.g_learning_rate, 1), "g_optimizer"),
     )

@@ -14,13 +14,19 @@ from gantk.data import load_dataset
 from gantk.data.pipeline import steps_per_epoch, training_batches
 from gantk.errors import ConfigError, RunDirError, TrainingDiverged
 from gantk.images import save_images
+from gantk.latents import grid_columns, grid_size
 from gantk.training import run_dir as layout
 from gantk.training.build import build_compiled_gan, seed_everything
 from gantk.training.callbacks import DivergenceGuard, ProgressBar
 from gantk.training.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
 from gantk.training.config import TrainConfig
+from gantk.training import workers
 from gantk.training.distribute import get_strategy
+from gantk.training.precision import resolve_precision
+from gantk.training.monitor import TrainingMonitor
 from gantk.training.sampling import sample_uint8
+from gantk.tricks import choose_real_reference
+from gantk.evaluation.points import evaluate_points, write_scatter
 
 DEFAULT_EPOCHS = 20
 SAMPLE_GRID_SIZE = 64
@@ -39,7 +45,7 @@ def with_data(config, data):
 
 def check_data_kind(config, data):
     recipe = zoo.get(config.variant)
-    if recipe.data_kind != data.kind:
+    if recipe.data_kind not in ("any", data.kind):
         raise ConfigError(
             f"The {config.variant} variant trains on {recipe.data_kind} data but dataset {config.dataset!r} "
             f"holds {data.kind}."
@@ -67,8 +73,9 @@ def segments(start, total, per_epoch, checkpoint_every=None):
 
 
 def write_samples(gan, config, run_dir, name):
-    images = sample_uint8(gan, config, SAMPLE_GRID_SIZE, seed=config.seed)
-    columns = config.num_classes if gan.conditional else None
+    num_classes = config.num_classes if gan.conditional else 0
+    images = sample_uint8(gan, config, grid_size(SAMPLE_GRID_SIZE, num_classes), seed=config.seed)
+    columns = grid_columns(len(images), num_classes) if num_classes else None
     path = save_images(images, os.path.join(run_dir, layout.SAMPLES, name), columns=columns)
     save_images(images, os.path.join(run_dir, layout.LATEST_SAMPLES), columns=columns)
     return path
@@ -88,13 +95,16 @@ def prepare_run(config, run_dir, resume):
         return config
     layout.require_run_dir(run_dir)
     saved = TrainConfig.load(config_path)
-    return saved.with_overrides(steps=config.steps, epochs=config.epochs, strategy=config.strategy)
+    return saved.with_overrides(steps=config.steps, epochs=config.epochs, strategy=config.strategy, jit_compile=config.jit_compile)
 
 
 def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print):
     """Train ``config`` into ``run_dir`` (new, or continued with ``resume``); returns the run directory."""
     run_dir = run_dir or layout.new_run_dir(config.variant)
-    config = prepare_run(config, run_dir, resume)
+    strategy = get_strategy(config.strategy)
+    writes = workers.write_dir(run_dir, strategy)
+    config = prepare_run(config, run_dir if resume else writes, resume)
+    config = config.with_overrides(precision=resolve_precision(config.precision))
     data = load_dataset(
         config.dataset, image_size=config.image_size, channels=config.channels,
         split=config.split, data_dir=config.data_dir,
@@ -105,7 +115,6 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
     total = total_steps(config, per_epoch)
 
-    strategy = get_strategy(config.strategy)
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ConfigError(
             f"Argument `batch_size` must be divisible by the {strategy.num_replicas_in_sync} replicas. "
@@ -114,6 +123,7 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
     seed_everything(config.seed)
     with strategy.scope():
         gan = build_compiled_gan(config)
+    choose_real_reference(gan, data, config)
     step = 0
     if resume:
         checkpoint = latest_checkpoint(run_dir)
@@ -122,12 +132,13 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         step = restore_checkpoint(gan, checkpoint)
         log(f"Resuming {run_dir} from step {step}.")
     os.makedirs(run_dir, exist_ok=True)
-    config.save(os.path.join(run_dir, layout.CONFIG))
+    config.save(os.path.join(writes, layout.CONFIG))
 
     bar = ProgressBar(total, examples_per_step, first_step=step) if progress else None
+    monitor = TrainingMonitor(config, writes, data, bar=bar, log=log)
     for epoch, first, count in segments(step, total, per_epoch, config.options.get("checkpoint_every")):
         guard = DivergenceGuard(first)
-        callbacks = [guard, *([bar] if bar else []), *extra_callbacks]
+        callbacks = [guard, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()
         history = gan.fit(
             training_batches(data, examples_per_step, seed=config.seed, start_step=first),
@@ -137,6 +148,7 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         if guard.diverged:
             if bar:
                 bar.close()
+            monitor.close()
             at, name, value = guard.diverged
             kept = latest_checkpoint(run_dir)
             raise TrainingDiverged(
@@ -146,14 +158,22 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
             )
         seconds = time.perf_counter() - started
         step = first + count
-        write_samples(gan, config, run_dir, f"epoch-{epoch + 1:04d}.png")
-        save_checkpoint(gan, run_dir, step, keep=config.checkpoints_kept)
+        figures = evaluate_points(gan, config) if data.kind == "points" else {}
+        if data.kind == "points":
+            write_scatter(gan, config, writes, f"epoch-{epoch + 1:04d}.png", figures)
+        else:
+            write_samples(gan, config, writes, f"epoch-{epoch + 1:04d}.png")
+        save_checkpoint(gan, writes, step, keep=config.checkpoints_kept)
         record = {k: float(v[-1]) for k, v in history.history.items()}
         record.update(step=step, epoch=epoch + 1, seconds=round(seconds, 3), images_per_s=round(count * examples_per_step / seconds, 1))
-        append_history(run_dir, record)
+        record.update(figures)
+        record.update(monitor.end_epoch(gan, record))
+        append_history(writes, record)
     if bar:
         bar.close()
-    gan.generator.save(os.path.join(run_dir, layout.GENERATOR))
+    monitor.close()
+    gan.generator.save(os.path.join(writes, layout.GENERATOR))
+    workers.remove_temporary(writes, run_dir)
     return run_dir
 
 

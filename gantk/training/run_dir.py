@@ -11,6 +11,9 @@ HISTORY = "history.jsonl"
 GENERATOR = "generator.keras"
 SAMPLES = "samples"
 LATEST_SAMPLES = "samples.png"
+STEPS = "steps.jsonl"
+TENSORBOARD = "tensorboard"
+LOSS_CURVE = "loss_curve.png"
 
 
 def new_run_dir(variant, root="runs"):

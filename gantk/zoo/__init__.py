@@ -8,7 +8,7 @@ import importlib
 
 from gantk.zoo.recipe import Recipe, get, names, register
 
-VARIANT_MODULES = ("gantk.zoo.dcgan",)
+VARIANT_MODULES = ("gantk.zoo.dcgan", "gantk.zoo.gan", "gantk.zoo.cgan", "gantk.zoo.wgan", "gantk.zoo.wgan_gp")
 
 
 def load_variants():

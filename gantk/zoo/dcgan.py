@@ -7,14 +7,14 @@ from gantk.zoo.recipe import Recipe, register
 def generator(config):
     return dcgan_generator(
         config.latent_dim, config.image_shape, width=config.width, kernel_size=config.kernel_size,
-        batch_norm=config.batch_norm,
+        batch_norm=config.batch_norm, sync_bn=config.options.get("sync_bn", False),
     )
 
 
 def discriminator(config):
     return dcgan_discriminator(
         config.image_shape, width=config.width, kernel_size=config.kernel_size,
-        batch_norm=config.batch_norm,
+        batch_norm=config.batch_norm, sync_bn=config.options.get("sync_bn", False),
     )
 
 

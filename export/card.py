@@ -1,0 +1,127 @@
+"""The model card: a ``README.md`` saying what an exported generator is and how to use it.
+
+Follows the idea of the Hugging Face model cards (Mitchell et al. 2019, "Model Cards for Model
+Reporting"): the artefact carries a description of what it was trained on, what it takes and
+returns, how well the export matches the training model, and a few lines that load it.
+"""
+
+import json
+
+from gantk.export.parity import PARITY_SAMPLES, TOLERANCE
+
+FORMAT_NAMES = {"saved_model": "SavedModel", "onnx": "ONNX"}
+
+
+def _labels_line(metadata):
+    if not int(metadata["num_classes"]):
+        return "none (unconditional)"
+    names = json.loads(metadata["labels"])
+    return f"{metadata['num_classes']} classes: " + ", ".join(f"{i} = `{name}`" for i, name in enumerate(names))
+
+
+def _runtime_example(latent_dim, num_classes, shape):
+    label = ", labels=3" if num_classes else ""
+    return f"""```python
+import numpy as np
+from gantk.export.runtime import Generator
+
+generator = Generator.load("generator.onnx")
+images = generator.sample(16, seed=0)  # uint8 [16, {shape}], as `gantk sample RUN --n 16 --seed 0`
+z = np.random.default_rng(1).standard_normal((4, generator.latent_dim))
+pixels = generator.generate(z{label}, output="float")  # float32 [4, {shape}] in [-1, 1]
+```"""
+
+
+def _onnxruntime_example(latent_dim, num_classes, shape):
+    feed = '{"z": z, "label": np.arange(16, dtype=np.int32) * ' + str(num_classes) + ' // 16}' if num_classes else '{"z": z}'
+    return f"""```python
+import numpy as np
+import onnxruntime as ort
+
+session = ort.InferenceSession("generator.onnx", providers=["CPUExecutionProvider"])
+z = np.random.default_rng(0).standard_normal((16, {latent_dim})).astype(np.float32)
+(images,) = session.run(["image_uint8"], {feed})  # uint8 [16, {shape}]
+```"""
+
+
+def _saved_model_example(latent_dim, num_classes, shape):
+    label = ", label=tf.range(16) * " + str(num_classes) + " // 16" if num_classes else ""
+    return f"""```python
+import tensorflow as tf
+
+serve = tf.saved_model.load("saved_model").signatures["serving_default"]
+z = tf.random.normal((16, {latent_dim}))
+images = serve(z=z{label})["image_uint8"]  # uint8 [16, {shape}]
+```"""
+
+
+def model_card(metadata, parity, files, paper=None, summary=None):
+    """Markdown text of the card.
+
+    Args:
+        metadata: the string ``metadata_props`` of ``gantk.export.onnx_export.metadata_props``.
+        parity: ``{format: max abs difference}`` from ``gantk.export.parity.check_parity``.
+        files: names of the files in the export directory.
+        paper, summary: the variant's paper and one-line description, when known.
+    """
+    latent_dim, num_classes = int(metadata["latent_dim"]), int(metadata["num_classes"])
+    height, width, channels = json.loads(metadata["image_shape"])
+    shape = f"{height}, {width}, {channels}"
+    variant = metadata["variant"] + (f" ({paper})" if paper else "")
+    lines = [
+        f"# {metadata['variant']} generator trained on {metadata['dataset']}",
+        "",
+        *([summary, ""] if summary else []),
+        "| | |",
+        "|---|---|",
+        f"| Variant | {variant} |",
+        f"| Dataset | {metadata['dataset']} |",
+        f"| Image size | {height} x {width}, {channels} channel{'s' if channels > 1 else ''} (NHWC) |",
+        f"| Latent size | {latent_dim} (standard normal) |",
+        f"| Labels | {_labels_line(metadata)} |",
+        f"| Training steps | {metadata['training_step']} generator updates |",
+        f"| Output | `image` float32 in {metadata['output_range']}, `image_uint8` uint8 in [0, 255] |",
+        f"| gantk version | {metadata['gantk_version']} |",
+        f"| Config SHA-256 | `{metadata['config_sha256']}` |",
+        "",
+        "![samples](samples.png)",
+        "",
+        "## Files",
+        "",
+    ]
+    described = {
+        "generator.onnx": "ONNX model, inputs `z` float32 [batch, latent]"
+        + (" and `label` int32 [batch]" if num_classes else "")
+        + ", metadata in `metadata_props` (format `generator/1`).",
+        "saved_model": "TensorFlow SavedModel, signature `serving_default` with the same inputs and outputs.",
+        "samples.png": "64 samples from the exported generator, seed = the run's seed.",
+        "README.md": "this card.",
+    }
+    lines += [f"- `{name}{'/' if name == 'saved_model' else ''}`: {described.get(name, '')}" for name in files]
+    lines += [
+        "",
+        "## Parity",
+        "",
+        f"{PARITY_SAMPLES} fixed latent vectors went through the Keras generator (float32, BatchNorm in "
+        "inference mode) and through each reloaded file; largest absolute difference of the [-1, 1] images "
+        f"(limit {TOLERANCE:.0e}):",
+        "",
+        *[f"- {FORMAT_NAMES.get(name, name)}: {difference:.2e}" for name, difference in parity.items()],
+        "",
+        "## Use it",
+        "",
+    ]
+    if "generator.onnx" in files:
+        lines += [
+            "With the gantk runtime (numpy and onnxruntime only, no TensorFlow):",
+            "",
+            _runtime_example(latent_dim, num_classes, shape),
+            "",
+            "With bare onnxruntime and numpy (these latents are exactly `gantk sample --seed 0`'s):",
+            "",
+            _onnxruntime_example(latent_dim, num_classes, shape),
+            "",
+        ]
+    if "saved_model" in files:
+        lines += ["With TensorFlow alone:", "", _saved_model_example(latent_dim, num_classes, shape), ""]
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""The exported computation: a float32, inference-mode generator behind one serving function.
+
+Both exporters (SavedModel and ONNX) trace the same ``tf.function``, so both files hold the
+same graph: ``z`` (and ``label``) in, ``image`` in [-1, 1] and ``image_uint8`` out, with the
+uint8 mapping of ``gantk.latents.to_uint8`` (round half to even, as ``numpy.rint`` and ONNX
+``Round`` do, then clip to [0, 255]).
+"""
+
+import keras
+import tensorflow as tf
+
+from gantk import zoo
+
+
+def is_float32(layer):
+    """Whether ``layer`` and every layer inside it compute in float32 (no mixed-precision policy)."""
+    inner = getattr(layer, "layers", [])
+    return layer.dtype_policy.compute_dtype == "float32" and all(is_float32(child) for child in inner)
+
+
+def float32_generator(gan, config):
+    """The run's generator computing in float32: itself, or a rebuilt copy with its weights.
+
+    A mixed-precision run (Micikevicius et al. 2018) keeps float32 variables but computes in
+    float16; the exported graph must be float32 (tf2onnx needs it, and parity is measured
+    against it), so the generator is rebuilt from the recipe under a float32 policy.
+    """
+    if is_float32(gan.generator):
+        return gan.generator
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        copy = zoo.get(config.variant).build_generator(config.with_overrides(precision="float32"))
+    finally:
+        keras.config.set_dtype_policy(previous)
+    copy.set_weights([w.astype("float32") for w in gan.generator.get_weights()])
+    return copy
+
+
+def input_specs(latent_dim, num_classes):
+    """``z`` float32 [None, latent_dim], and ``label`` int32 [None] for a conditional generator."""
+    specs = [tf.TensorSpec([None, int(latent_dim)], tf.float32, name="z")]
+    if num_classes:
+        specs.append(tf.TensorSpec([None], tf.int32, name="label"))
+    return specs
+
+
+def to_uint8(images):
+    """TensorFlow twin of ``gantk.latents.to_uint8``."""
+    return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
+
+
+def serving_function(generator, latent_dim, num_classes=0):
+    """A ``tf.function`` with a fixed input signature running ``generator`` with BatchNorm in inference mode."""
+    specs = input_specs(latent_dim, num_classes)
+
+    def outputs(image):
+        image = tf.cast(image, tf.float32)
+        return {"image": image, "image_uint8": to_uint8(image)}
+
+    if num_classes:
+
+        @tf.function(input_signature=specs)
+        def serve(z, label):
+            return outputs(generator([z, label], training=False))
+
+    else:
+
+        @tf.function(input_signature=specs)
+        def serve(z):
+            return outputs(generator(z, training=False))
+
+    return serve, specs

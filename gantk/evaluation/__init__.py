@@ -1,0 +1,1 @@
+"""Evaluating trained runs: mode coverage on 2-D mixtures, class accuracy of conditional samples."""

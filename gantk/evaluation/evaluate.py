@@ -1,0 +1,62 @@
+"""``gantk evaluate``: a run's latest checkpoint scored as images (FID, KID, P/R, IS) or as 2-D points (modes)."""
+
+import json
+import os
+
+from gantk.training import run_dir as layout
+
+DEFAULT_JSON = "evaluation.json"
+POINTS_PLOT = "evaluation-points.png"
+
+
+def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, inception_weights=None, cache_dir=None, plot=None, log=print):
+    """Evaluate ``run_dir``; returns ``dict(run, variant, dataset, kind, scores, protocol)``."""
+    from gantk.evaluation import points
+    from gantk.training.checkpoint import latest_checkpoint
+    from gantk.training.run import load_run
+
+    config, gan = load_run(run_dir)
+    checkpoint = latest_checkpoint(run_dir)
+    step = int(os.path.basename(checkpoint)[len("ckpt-") : -len(".npz")])
+    result = dict(run=os.path.abspath(run_dir), variant=config.variant, dataset=config.dataset)
+    if points.is_points(config):
+        scores = points.evaluate_points(gan, config, n=points.NUM_SAMPLES, seed=seed)
+        from gantk.data.mixtures import sample_mixture
+
+        real, _ = sample_mixture(config.dataset, points.NUM_SAMPLES)
+        fake = points.generate_points(gan, config, points.NUM_SAMPLES, seed=seed)
+        plot = plot or os.path.join(run_dir, POINTS_PLOT)
+        points.plot_points(real, fake.clip(-1e3, 1e3), plot, title=f"{config.variant} on {config.dataset}, step {step}")
+        protocol = dict(
+            measure="mode coverage (nearest centre within 3 standard deviations)",
+            n_fake=points.NUM_SAMPLES, n_real=points.NUM_SAMPLES, seed=seed, step=step, plot=plot,
+        )
+        return dict(result, kind="points", scores=scores, protocol=protocol)
+
+    from gantk.evaluation.images import METRICS, default_extractor, evaluate_images, parse_metrics
+    from gantk.training.sampling import sample_uint8
+
+    extractor = extractor or default_extractor(config)
+    wanted = parse_metrics(metrics) if metrics else METRICS
+    if not metrics and extractor == "inception":
+        wanted = tuple(m for m in wanted if m != "is")
+    log(f"Generating {n} images from step {step} of {run_dir}.")
+    images = sample_uint8(gan, config, int(n), seed=seed)
+    scores, protocol = evaluate_images(images, config, wanted, extractor, n, inception_weights, cache_dir, log)
+    protocol.update(seed=seed, step=step)
+    return dict(result, kind="images", scores=scores, protocol=protocol)
+
+
+def write_json(result, path):
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    temporary = path + ".tmp"
+    with open(temporary, "w") as handle:
+        json.dump(result, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.replace(temporary, path)
+    return path
+
+
+def default_json_path(run_dir):
+    return os.path.join(layout.require_run_dir(run_dir), DEFAULT_JSON)

@@ -1,0 +1,319 @@
+"""Training and inference speed of gantk against references timed in the same process.
+
+The canonical DCGAN (Radford, Metz & Chintala 2015: width 128 at 64x64 gives 4x4x1024 ...
+64x64x3) trains on random images held in memory. Every training figure is the median time of
+one step after warm-up steps, so a loaded machine disturbs the medians less than totals; the
+ratios are taken between figures measured minutes apart in one run. References: a plain Keras
+model of the same networks with the keras.io ``train_step`` pattern, and, when PyTorch is
+importable, the PyTorch DCGAN example (``gantk.evaluation.speed_torch``).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator, upsamplings
+from gantk.training.build import build_compiled_gan, resolve_config
+from gantk.training.precision import cpu_has_bf16, dtype_policy, gpu_compute_capability
+
+LATENT_DIM = 100
+CHANNELS = 3
+
+
+def canonical_config(image_size=64, width=128, batch_size=64, **overrides):
+    """The DCGAN ``TrainConfig`` of the benchmark: RGB, z of 100, BatchNorm, Adam 2e-4 / 0.5."""
+    upsamplings(image_size)
+    config = resolve_config(
+        "dcgan", image_size=image_size, channels=CHANNELS, width=width, batch_size=batch_size,
+        latent_dim=LATENT_DIM, **overrides,
+    )
+    return config.with_overrides(image_shape=[image_size, image_size, CHANNELS])
+
+
+def layer_flops(model):
+    """Multiply-adds x 2 of one forward pass of one example through the Dense and (transposed) conv layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            total += 2 * int(layer.kernel.shape[0]) * int(layer.kernel.shape[1])
+        elif isinstance(layer, keras.layers.Conv2DTranspose):
+            height, width, channels = layer.input.shape[1:]
+            kh, kw, out_channels, _ = layer.kernel.shape
+            total += 2 * height * width * kh * kw * channels * out_channels
+        elif isinstance(layer, keras.layers.Conv2D):
+            height, width, out_channels = layer.output.shape[1:]
+            kh, kw, channels, _ = layer.kernel.shape
+            total += 2 * height * width * kh * kw * channels * out_channels
+    return int(total)
+
+
+def step_flops_per_image(generator, discriminator):
+    """FLOPs of one GAN step per real image, counting a backward pass as twice its forward pass.
+
+    Discriminator update: G forward, D forward and backward on the real and on the fake batch
+    (F_G + 6 F_D); generator update: G and D forward and backward (3 F_G + 3 F_D).
+    """
+    fg, fd = layer_flops(generator), layer_flops(discriminator)
+    return 4 * fg + 9 * fd
+
+
+def matmul_gflops(size=2048, repeats=10, rounds=5):
+    """The machine's float32 matmul rate (best of ``rounds``), the peak the achieved rate is compared with."""
+    a = tf.random.normal((size, size))
+    b = tf.random.normal((size, size))
+
+    @tf.function
+    def chain(a, b):
+        total = tf.zeros((size, size))
+        for _ in range(repeats):
+            total += tf.matmul(a, b)
+        return total
+
+    chain(a, b).numpy()
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        chain(a, b).numpy()
+        best = min(best, time.perf_counter() - started)
+    return 2 * size**3 * repeats / best / 1e9
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Wall time between consecutive batch ends; the first ``warmup`` steps are not kept."""
+
+    def __init__(self, warmup):
+        super().__init__()
+        self.warmup = warmup
+        self.times = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter())
+
+    def median_step(self):
+        gaps = np.diff(self.times[self.warmup :])
+        if not len(gaps):
+            raise ValueError("Argument `steps` must leave at least two timed steps after warm-up.")
+        return float(statistics.median(gaps))
+
+
+def random_batches(config, seed=0):
+    images = np.random.default_rng(seed).uniform(-1, 1, (config.batch_size, *config.image_shape)).astype("float32")
+    labels = np.zeros((config.batch_size,), "int32")
+    return tf.data.Dataset.from_tensors({"image": images, "label": labels}).repeat()
+
+
+def time_fit(model, dataset, steps, warmup):
+    """Median seconds per step of ``model.fit`` over ``steps`` steps after ``warmup`` steps."""
+    timer = StepTimer(warmup)
+    model.fit(dataset, steps_per_epoch=warmup + steps + 1, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
+    return timer.median_step()
+
+
+def gantk_images_per_s(config, steps, warmup):
+    keras.utils.set_random_seed(0)
+    gan = build_compiled_gan(config)
+    return config.batch_size / time_fit(gan, random_batches(config), steps, warmup), gan
+
+
+class KerasIOGAN(keras.Model):
+    """The keras.io "DCGAN overriding train_step" pattern: one D pass on real and fake together,
+    binary cross-entropy on logits, then one G update; the reference gantk is compared with."""
+
+    def __init__(self, generator, discriminator, latent_dim):
+        super().__init__()
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.seed_generator = keras.random.SeedGenerator(1337)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def compile(self, d_optimizer, g_optimizer):
+        super().compile(jit_compile=False)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
+
+    def call(self, inputs, training=False):
+        return self.discriminator(inputs["image"], training=training)
+
+    def train_step(self, data):
+        real = data["image"]
+        batch = tf.shape(real)[0]
+        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        fake = self.generator(z, training=True)
+        combined = tf.concat([fake, tf.cast(real, fake.dtype)], axis=0)
+        labels = tf.concat([tf.ones((batch, 1)), tf.zeros((batch, 1))], axis=0)
+        with tf.GradientTape() as tape:
+            d_loss = self.loss_fn(labels, self.discriminator(combined, training=True))
+        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        with tf.GradientTape() as tape:
+            g_loss = self.loss_fn(tf.zeros((batch, 1)), self.discriminator(self.generator(z, training=True), training=True))
+        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def keras_reference_images_per_s(config, steps, warmup, precision="float32"):
+    keras.utils.set_random_seed(0)
+    with dtype_policy(precision):
+        model = KerasIOGAN(
+            dcgan_generator(config.latent_dim, config.image_shape, width=config.width),
+            dcgan_discriminator(config.image_shape, width=config.width),
+            config.latent_dim,
+        )
+    model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    return config.batch_size / time_fit(model, random_batches(config), steps, warmup)
+
+
+def pipeline_images_per_s(image_size, batch_size, batches=30):
+    """Images/s of gantk's input pipeline alone (digits decoded, resized to RGB ``image_size``, shuffled, scaled)."""
+    from gantk.data import load_dataset
+    from gantk.data.pipeline import training_batches
+
+    data = load_dataset("digits", image_size=image_size, channels=CHANNELS)
+    iterator = iter(training_batches(data, batch_size, seed=0))
+    for _ in range(3):
+        next(iterator)
+    started = time.perf_counter()
+    for _ in range(batches):
+        next(iterator)["image"].numpy()
+    return batches * batch_size / (time.perf_counter() - started)
+
+
+def _median_ms(function, repeats):
+    function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times)
+
+
+def inference_figures(gan, config, repeats=20):
+    """Generator latency at batch 1 and throughput at batch 64: Keras eager call, SavedModel, ONNX runtime."""
+    from gantk.export import onnx_export, saved_model, serving
+    from gantk.export.runtime import Generator
+
+    generator = serving.float32_generator(gan, config)
+    serve, specs = serving.serving_function(generator, config.latent_dim, 0)
+    rng = np.random.default_rng(0)
+    z1 = rng.standard_normal((1, config.latent_dim)).astype("float32")
+    z64 = rng.standard_normal((64, config.latent_dim)).astype("float32")
+    figures = {}
+    with tempfile.TemporaryDirectory() as folder:
+        path = saved_model.write_saved_model(generator, serve, specs, os.path.join(folder, "saved_model"))
+        signature = tf.saved_model.load(path).signatures[saved_model.SIGNATURE]
+        onnx_path = onnx_export.write_onnx(
+            serve, specs, os.path.join(folder, "generator.onnx"), onnx_export.metadata_props(config, 0, 0)
+        )
+        runtime = Generator.load(onnx_path)
+        runners = {
+            "keras": lambda z: generator(z, training=False).numpy(),
+            "savedmodel": lambda z: signature(z=tf.constant(z))["image"].numpy(),
+            "runtime": lambda z: runtime.generate(z, output="float"),
+        }
+        for name, run in runners.items():
+            figures[f"{name}_batch1_ms"] = _median_ms(lambda: run(z1), repeats)
+            figures[f"{name}_batch64_images_per_s"] = 64 / (_median_ms(lambda: run(z64), max(3, repeats // 4)) / 1000)
+    return figures
+
+
+IMPORT_PROBE = (
+    "import time; started = time.perf_counter(); import {module}; seconds = time.perf_counter() - started; "
+    "rss = [line.split()[1] for line in open('/proc/self/status') if line.startswith('VmRSS:')]; "
+    "print(seconds, rss[0] if rss else 'nan')"
+)
+
+
+def import_cost(module):
+    """(seconds, resident MB) of ``import module`` in a fresh interpreter.
+
+    Resident memory is ``VmRSS`` after the import: ``ru_maxrss`` would carry over the high-water
+    mark of the (large) benchmark process that forked the probe.
+    """
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE.format(module=module)], capture_output=True, text=True, check=True, env=env, timeout=300
+    ).stdout.split()
+    return float(out[-2]), float(out[-1]) / 1024
+
+
+def reduced_precision():
+    """The reduced precision this device runs natively: mixed_float16 on a GPU, mixed_bfloat16 on a CPU."""
+    return "mixed_float16" if gpu_compute_capability() is not None else "mixed_bfloat16"
+
+
+def run_benchmark(image_size=64, batch_size=64, steps=10, warmup=3, width=128, inference=True, log=print):
+    """Every figure of ``gantk bench speed`` as a dict (see the README's "Scale and speed")."""
+    config = canonical_config(image_size, width, batch_size, jit_compile="off")
+    results = {
+        "image_size": image_size, "batch_size": batch_size, "width": width, "steps": steps, "warmup": warmup,
+        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
+        "cpu_count": os.cpu_count(), "cpu_has_bf16": cpu_has_bf16(),
+    }
+    log(f"DCGAN {image_size}x{image_size}x3, width {width}, batch {batch_size}: {steps} timed steps after {warmup}.")
+    results["matmul_gflops"] = matmul_gflops()
+    log(f"  float32 matmul peak            {results['matmul_gflops']:9.1f} GFLOP/s")
+    results["pipeline_images_per_s"] = pipeline_images_per_s(image_size, batch_size)
+    log(f"  input pipeline alone           {results['pipeline_images_per_s']:9.1f} images/s")
+
+    gantk_rate, gan = gantk_images_per_s(config, steps, warmup)
+    results["gantk_images_per_s"] = gantk_rate
+    results["step_gflop_per_image"] = step_flops_per_image(gan.generator, gan.discriminator) / 1e9
+    results["achieved_gflops"] = gantk_rate * results["step_gflop_per_image"]
+    results["achieved_fraction_of_peak"] = results["achieved_gflops"] / results["matmul_gflops"]
+    log(f"  gantk GAN (float32, graph)     {gantk_rate:9.1f} images/s  {results['achieved_gflops']:.0f} GFLOP/s "
+        f"({100 * results['achieved_fraction_of_peak']:.0f}% of peak)")
+    results["keras_reference_images_per_s"] = keras_reference_images_per_s(config, steps, warmup)
+    results["ratio_vs_keras"] = gantk_rate / results["keras_reference_images_per_s"]
+    log(f"  plain Keras train_step         {results['keras_reference_images_per_s']:9.1f} images/s  gantk/Keras {results['ratio_vs_keras']:.2f}x")
+    results["xla_images_per_s"] = gantk_images_per_s(config.with_overrides(jit_compile="on"), steps, warmup)[0]
+    results["xla_ratio"] = results["xla_images_per_s"] / gantk_rate
+    log(f"  gantk GAN with XLA             {results['xla_images_per_s']:9.1f} images/s  {results['xla_ratio']:.2f}x graph mode")
+    results["reduced_precision"] = reduced_precision()
+    results["reduced_precision_images_per_s"] = gantk_images_per_s(config.with_overrides(precision=results["reduced_precision"]), steps, warmup)[0]
+    results["reduced_precision_ratio"] = results["reduced_precision_images_per_s"] / gantk_rate
+    log(f"  gantk GAN {results['reduced_precision']:<20} {results['reduced_precision_images_per_s']:9.1f} images/s  "
+        f"{results['reduced_precision_ratio']:.2f}x float32")
+
+    from gantk.evaluation import speed_torch
+
+    torch_figures = speed_torch.torch_images_per_s(image_size, batch_size, width, steps, warmup)
+    if torch_figures:
+        results.update(torch_figures)
+        results["ratio_vs_torch"] = gantk_rate / torch_figures["torch_images_per_s"]
+        results["ratio_vs_torch_channels_last"] = gantk_rate / torch_figures["torch_channels_last_images_per_s"]
+        log(f"  PyTorch DCGAN example          {torch_figures['torch_images_per_s']:9.1f} images/s  gantk/PyTorch {results['ratio_vs_torch']:.2f}x")
+        log(f"  PyTorch, channels-last         {torch_figures['torch_channels_last_images_per_s']:9.1f} images/s  "
+            f"gantk/PyTorch {results['ratio_vs_torch_channels_last']:.2f}x")
+    else:
+        log("  PyTorch                        not installed, not timed")
+
+    if inference:
+        results.update(inference_figures(gan, config))
+        for name, label in (("keras", "Keras eager call"), ("savedmodel", "SavedModel"), ("runtime", "ONNX runtime")):
+            log(f"  generator, {label:<19} batch 1 {results[f'{name}_batch1_ms']:7.2f} ms   "
+                f"batch 64 {results[f'{name}_batch64_images_per_s']:8.1f} images/s")
+        results["runtime_vs_savedmodel_batch1"] = results["savedmodel_batch1_ms"] / results["runtime_batch1_ms"]
+        for module in ("tensorflow", "onnxruntime"):
+            seconds, megabytes = import_cost(module)
+            results[f"import_{module}_s"], results[f"import_{module}_rss_mb"] = seconds, megabytes
+            log(f"  import {module:<23} {seconds:6.2f} s  {megabytes:6.0f} MB resident")
+    return results
+
+
+def write_json(results, path):
+    with open(path, "w") as handle:
+        json.dump(results, handle, indent=2, sort_keys=True)
+        handle.write("\n")

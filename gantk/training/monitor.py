@@ -1,0 +1,102 @@
+"""What a user sees of a run while it trains: TensorBoard, the per-step log, the collapse alarm, the loss curve.
+
+``train`` makes one ``TrainingMonitor``, adds ``callbacks(first_step)`` to each ``fit`` call,
+calls ``end_epoch`` after each sample grid (its result joins the ``history.jsonl`` record) and
+``close`` at the end, which draws ``loss_curve.png``.
+"""
+
+import os
+
+import numpy as np
+
+from gantk.training import run_dir as layout
+from gantk.training.collapse import ALARM_PREFIX, CollapseAlarm, real_examples
+from gantk.training.periodic import PeriodicMetrics
+from gantk.training.plots import loss_curve
+from gantk.training.sampling import generate_images
+from gantk.training.tensorboard import StepLogger, SummaryWriter, read_jsonl
+
+DEFAULT_LOG_EVERY = 10
+
+
+def latest_picture(run_dir):
+    """The run's latest sample picture (``samples.png``) as uint8 ``[H, W, C]``, or ``None``."""
+    from PIL import Image
+
+    path = os.path.join(run_dir, layout.LATEST_SAMPLES)
+    if not os.path.exists(path):
+        return None
+    with Image.open(path) as image:
+        picture = np.asarray(image.convert("L" if image.mode == "L" else "RGB"))
+    return picture[..., None] if picture.ndim == 2 else picture
+
+
+def numbers(values, prefix):
+    return {
+        f"{prefix}{key}": value
+        for key, value in values.items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in ("step", "epoch")
+    }
+
+
+class TrainingMonitor:
+    """Event files in ``RUN_DIR/tensorboard``, ``steps.jsonl``, the collapse alarm and ``loss_curve.png``.
+
+    Options read from ``config.options``: ``log_every`` (steps between per-step records, default
+    10), ``eval_every`` (epochs between sample-quality metrics, off by default; see
+    ``gantk.training.periodic`` for ``eval_samples`` and ``eval_extractor``).
+    """
+
+    def __init__(self, config, run_dir, data, bar=None, log=print):
+        self.config = config
+        self.run_dir = run_dir
+        self.data = data
+        self.bar = bar
+        self.log = log
+        self.log_every = int(config.options.get("log_every") or DEFAULT_LOG_EVERY)
+        self.eval_every = int(config.options.get("eval_every") or 0)
+        self.metrics = PeriodicMetrics(config, data, log=log) if self.eval_every else None
+        self.writer = SummaryWriter(os.path.join(run_dir, layout.TENSORBOARD))
+        self.real = real_examples(data)
+        self.alarm = CollapseAlarm.for_data(self.real, read_jsonl(os.path.join(run_dir, layout.HISTORY)))
+
+    def callbacks(self, first_step):
+        return [StepLogger(self.writer, os.path.join(self.run_dir, layout.STEPS), first_step, self.log_every)]
+
+    def end_epoch(self, gan, record):
+        """Check for collapse, run due metrics and log the epoch; returns the fields to add to ``record``."""
+        samples = generate_images(gan, self.config, len(self.real), seed=self.config.seed)
+        check = self.alarm.update(samples)
+        added = {"diversity": round(check.ratio, 6), "collapse": check.collapsed}
+        step, epoch = record["step"], record["epoch"]
+        scalars = {**numbers(record, "epoch/"), "collapse/diversity": check.ratio, "collapse/alarm": float(check.collapsed)}
+        if self.eval_every and epoch % self.eval_every == 0:
+            metrics = self.metrics(gan)
+            added["metrics"] = metrics
+            scalars.update(numbers(metrics, "metrics/"))
+        self.writer.scalars(step, scalars)
+        picture = latest_picture(self.run_dir)
+        if picture is not None:
+            self.writer.image(step, "samples", picture)
+        self.writer.flush()
+        self.warn(check)
+        return added
+
+    def warn(self, check):
+        message = check.message()
+        if message:
+            message += f" (the fixed-latent samples lost more than half their spread; see {layout.LATEST_SAMPLES})"
+        if self.bar is not None:
+            self.bar.notes[:] = [note for note in self.bar.notes if not note.startswith(ALARM_PREFIX)]
+            if message:
+                self.bar.notes.append(message)
+                self.bar.draw()
+        elif message:
+            self.log(f"Warning: {message}")
+
+    def close(self):
+        """Close the event files and draw ``loss_curve.png``; returns its path."""
+        self.writer.close()
+        history = read_jsonl(os.path.join(self.run_dir, layout.HISTORY))
+        steps = read_jsonl(os.path.join(self.run_dir, layout.STEPS))
+        return loss_curve(history, steps, os.path.join(self.run_dir, layout.LOSS_CURVE))

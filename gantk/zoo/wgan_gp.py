@@ -1,0 +1,42 @@
+"""WGAN with gradient penalty (Gulrajani et al. 2017, arXiv:1704.00028, Algorithm 1).
+
+The Wasserstein critic loss plus 10 (E[(||grad D(x^)|| - 1)^2]) at points interpolated between
+real and generated samples with a uniform weight per sample, five critic updates per generator
+update, Adam 1e-4 with betas 0.5 / 0.9, and no BatchNorm in the critic (the penalty is per
+sample). DCGAN networks for images, MLPs for points (``--arch mlp`` for both). The penalty
+weight is ``options["gp_weight"]``.
+"""
+
+from gantk.regularizers import gradient_penalty
+from gantk.zoo import architectures
+from gantk.zoo.recipe import Recipe, register
+
+
+def generator(config):
+    return architectures.generator(config, default="dcgan")
+
+
+def discriminator(config):
+    return architectures.discriminator(config, default="dcgan", batch_norm=False)
+
+
+def regularizers(config):
+    return [gradient_penalty(config.options.get("gp_weight", 10.0))]
+
+
+register(
+    Recipe(
+        name="wgan-gp",
+        summary="WGAN-GP: gradient penalty 10 on random interpolates, 5 critic steps, Adam 1e-4 (0.5, 0.9).",
+        paper="Gulrajani et al. 2017, arXiv:1704.00028",
+        build_generator=generator,
+        build_discriminator=discriminator,
+        regularizers=regularizers,
+        defaults=dict(
+            latent_dim=100, loss="wasserstein", optimizer="adam", d_learning_rate=1e-4, g_learning_rate=1e-4,
+            beta_1=0.5, beta_2=0.9, d_steps=5, batch_size=64, options=dict(hidden=[256, 256], dropout=0.0, gp_weight=10.0),
+        ),
+        data_kind="any",
+        default_dataset="digits",
+    )
+)

@@ -9,6 +9,8 @@ variant gets them without its recipe knowing:
 - ``virtual_batch_norm``: ``"generator"``, ``"discriminator"`` or ``"both"``: every
   ``BatchNormalization`` layer of those networks becomes a ``VirtualBatchNormalization`` against a
   reference batch of ``reference_batch_size`` examples (default 64) (3.4).
+- ``r1_penalty``: weight gamma of the R1 penalty (gamma / 2) E||grad_x D(x)||^2 on real data
+  (Mescheder et al. 2018; ``gantk.regularizers.r1_penalty``).
 - ``instance_noise``: standard deviation of Gaussian noise added to everything the discriminator
   sees in training, annealed linearly to 0 over ``instance_noise_steps`` generator updates (default:
   the run's length) (Sønderby et al. 2016; Arjovsky & Bottou 2017).
@@ -25,6 +27,7 @@ from keras import layers, ops
 from gantk.errors import ConfigError
 from gantk.latents import grid_labels, latent_vectors
 from gantk.nets.tricks import DropReference, MinibatchDiscrimination, ReferenceBatch, VirtualBatchNormalization
+from gantk.regularizers import r1_penalty
 from gantk.regularizers_history import HistoricalAveraging
 
 VBN_TARGETS = ("generator", "discriminator", "both")
@@ -186,8 +189,15 @@ def apply_to_networks(config, generator, discriminator):
 
 
 def regularizers(config, discriminator):
+    """The discriminator penalties the run's options ask for."""
+    found = []
     weight = _positive(config.options, "historical_averaging")
-    return [HistoricalAveraging(weight, discriminator)] if weight else []
+    if weight:
+        found.append(HistoricalAveraging(weight, discriminator))
+    gamma = _positive(config.options, "r1_penalty")
+    if gamma:
+        found.append(r1_penalty(gamma))
+    return found
 
 
 class InstanceNoise:
@@ -258,7 +268,7 @@ def choose_real_reference(gan, data, config):
 def pop_trick_flags(flags):
     """The trick options set among ``gantk train``'s flags, removed from ``flags``."""
     options = {}
-    for name in ("minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise"):
+    for name in ("minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty"):
         value = flags.pop(name, None)
         if value:
             options[name] = minibatch_settings({name: value}) if name == "minibatch_discrimination" else value

@@ -192,6 +192,7 @@ def test_trick_options_are_checked():
     for options, message in [
         ({"virtual_batch_norm": "critic"}, "must be one of generator"),
         ({"historical_averaging": -1}, "must be a positive number"),
+        ({"r1_penalty": "strong"}, "must be a positive number"),
         ({"minibatch_discrimination": {"num_kernels": 0}}, "positive integers"),
     ]:
         with pytest.raises(ConfigError, match=message):
@@ -205,10 +206,11 @@ ALL_TRICKS = {
     "reference_batch_size": 8,
     "instance_noise": 0.1,
     "instance_noise_steps": 4,
+    "r1_penalty": 1.0,
 }
 
 
-@pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise"])
+@pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty"])
 def test_each_trick_trains_two_steps(option):
     options = {option: ALL_TRICKS[option], "reference_batch_size": 8}
     config, data, gan = tiny_gan(options=options, label_smoothing=0.9)
@@ -252,15 +254,17 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "train", "dcgan", "--dataset", "digits", "--image-size", "16", "--width", "4", "--batch-size", "8",
         "--latent-dim", "8", "--steps", "1", "--quiet", "--out", str(run_dir), "--label-smoothing", "0.9",
         "--minibatch-discrimination", "--historical-averaging", "0.01", "--virtual-batch-norm", "--instance-noise", "0.1",
+        "--r1-penalty", "2",
     ])
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
     assert config["label_smoothing"] == 0.9
-    assert {k: config["options"][k] for k in ("minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise")} == {
+    assert {k: config["options"][k] for k in ("minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty")} == {
         "minibatch_discrimination": {"num_kernels": 100, "kernel_dim": 5},
         "historical_averaging": 0.01,
         "virtual_batch_norm": "generator",
         "instance_noise": 0.1,
+        "r1_penalty": 2.0,
     }
     bad = CliRunner().invoke(cli, ["train", "dcgan", "--virtual-batch-norm", "critic"])
     assert bad.exit_code == 2 and "critic" in bad.output

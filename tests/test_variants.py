@@ -17,7 +17,7 @@ from gantk.errors import ConfigError
 from gantk.evaluation import digits_check
 from gantk.evaluation.points import evaluate_points, plot_points
 from gantk.metrics.modes import mode_coverage
-from gantk.regularizers import gradient_penalty
+from gantk.regularizers import gradient_penalty, r1_penalty
 from gantk.training.build import build_compiled_gan, resolve_config
 from gantk.training.gan import GAN
 from gantk.training.run import check_data_kind, with_data
@@ -120,6 +120,17 @@ def test_gradient_penalty_matches_a_closed_form(shape):
     value = float(gradient_penalty(10.0)(gan, tf.constant(real), tf.constant(fake), None))
     assert np.isclose(value, expected, rtol=1e-4)
     assert 0 < eps.min() and eps.max() < 1 and len(np.unique(eps)) == shape[0]
+
+
+def test_r1_penalty_matches_a_closed_form_and_ignores_the_fakes():
+    """For D(x) = sum(x^2), grad D(x) = 2 x, so R1 with gamma 4 is 2 mean(||2 x||^2) over the real batch."""
+    sample = keras.Input((8, 8, 1))
+    critic = keras.Model(sample, keras.layers.Lambda(lambda x: keras.ops.sum(x**2, axis=(1, 2, 3))[:, None])(sample))
+    gan = critic_gan(critic)
+    real = np.random.default_rng(1).normal(size=(5, 8, 8, 1)).astype("float32")
+    expected = 2.0 * np.mean(np.sum((2 * real.reshape(5, -1)) ** 2, axis=1))
+    for fake in (real, real + 3.0):
+        assert np.isclose(float(r1_penalty(4.0)(gan, tf.constant(real), tf.constant(fake))), expected, rtol=1e-5)
 
 
 def test_gradient_penalty_of_a_conditional_critic_and_its_gradient():

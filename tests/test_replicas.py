@@ -75,6 +75,11 @@ def test_wgan_gp_penalty_is_scaled_for_the_global_batch():
     assert_same_step(single, mirrored, logs_single, logs_mirrored)
 
 
+def test_r1_penalty_is_scaled_for_the_global_batch():
+    config, data = tiny_config("dcgan", options={"r1_penalty": 100.0}, batch_norm=False, **SGD)
+    assert_same_step(*one_step_both_ways(config, data))
+
+
 def test_batch_norm_is_per_replica_unless_synchronised():
     config, data = tiny_config("dcgan", batch_norm=True, **SGD)
     single, mirrored, _, _ = one_step_both_ways(config, data)

@@ -34,11 +34,7 @@ def gradient_penalty(weight=10.0, target=1.0):
         eps = replica_uniform(gan, ops.shape(real)[0])
         eps = ops.reshape(eps, (-1,) + (1,) * (len(real.shape) - 1))
         mixed = eps * real + (1.0 - eps) * fake
-        with tf.GradientTape() as tape:
-            tape.watch(mixed)
-            logits = gan.discriminate(mixed, labels, training=True)
-        grads = tape.gradient(logits, mixed)
-        norms = ops.sqrt(squared_norms(grads) + 1e-12)
+        norms = ops.sqrt(squared_input_gradient_norms(gan, mixed, labels) + 1e-12)
         return weight * ops.mean(ops.square(norms - target))
 
     penalty.__name__ = "gradient_penalty"
@@ -57,17 +53,20 @@ def r1_penalty(weight=10.0):
 
     def penalty(gan, real, fake, labels=None):
         real = ops.cast(real, fake.dtype)
-        with tf.GradientTape() as tape:
-            tape.watch(real)
-            logits = gan.discriminate(real, labels, training=True)
-        grads = tape.gradient(logits, real)
-        return 0.5 * weight * ops.mean(squared_norms(grads))
+        return 0.5 * weight * ops.mean(squared_input_gradient_norms(gan, real, labels))
 
     penalty.__name__ = "r1_penalty"
     return penalty
 
 
-def squared_norms(grads):
-    """Per-sample squared L2 norms over all non-batch dimensions, in float32."""
+def squared_input_gradient_norms(gan, inputs, labels=None):
+    """||grad_x D(x)||_2^2 for each sample x of ``inputs`` (over all its dimensions), in float32.
+
+    Computed inside the caller's tape, so a penalty built on it can be differentiated again.
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        logits = gan.discriminate(inputs, labels, training=True)
+    grads = tape.gradient(logits, inputs)
     flat = ops.cast(ops.reshape(grads, (ops.shape(grads)[0], -1)), "float32")
     return ops.sum(ops.square(flat), axis=1)

@@ -36,6 +36,8 @@ def parse_sizes(text):
 @click.option("--virtual-batch-norm", type=click.Choice(["generator", "discriminator", "both"]), is_flag=False, flag_value="generator", help="Virtual batch normalization against a fixed reference batch (alone: generator) (Salimans et al. 2016).")
 @click.option("--instance-noise", type=click.FloatRange(min=0, min_open=True), metavar="STD", help="Gaussian noise on D's inputs, STD annealed linearly to 0 over the run (Sonderby et al. 2016).")
 @click.option("--r1-penalty", type=click.FloatRange(min=0, min_open=True), metavar="GAMMA", help="Penalty GAMMA/2 * E||grad D(x)||^2 on real data (Mescheder et al. 2018).")
+@click.option("--latent-mixture", type=click.IntRange(min=2), metavar="K", help="z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes (DeLiGAN-style prior).")
+@click.option("--latent-mixture-scale", type=click.FloatRange(min=0, min_open=True), metavar="S", help="Scale of the noise within each latent component (default 0.1).")
 @click.option("--seed", type=int, help="Seed for weights, noise, data order and sample grids.")
 @click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (always at each epoch end).")
 @click.option("--eval-every", type=click.IntRange(min=1), help="Log sample-quality metrics to TensorBoard and history.jsonl every N epochs.")

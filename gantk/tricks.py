@@ -11,6 +11,9 @@ variant gets them without its recipe knowing:
   reference batch of ``reference_batch_size`` examples (default 64) (3.4).
 - ``r1_penalty``: weight gamma of the R1 penalty (gamma / 2) E||grad_x D(x)||^2 on real data
   (Mescheder et al. 2018; ``gantk.regularizers.r1_penalty``).
+- ``latent_mixture``: K, with ``latent_mixture_scale`` (default 0.1): the generator's first layer
+  turns z into a draw from a uniform mixture of K separated components (``LatentMixture``; built
+  by the recipes through ``gantk.nets.latent_mixture.latent_prior``).
 - ``instance_noise``: standard deviation of Gaussian noise added to everything the discriminator
   sees in training, annealed linearly to 0 over ``instance_noise_steps`` generator updates (default:
   the run's length) (Sønderby et al. 2016; Arjovsky & Bottou 2017).
@@ -268,7 +271,10 @@ def choose_real_reference(gan, data, config):
 def pop_trick_flags(flags):
     """The trick options set among ``gantk train``'s flags, removed from ``flags``."""
     options = {}
-    for name in ("minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty"):
+    for name in (
+        "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty",
+        "latent_mixture", "latent_mixture_scale",
+    ):
         value = flags.pop(name, None)
         if value:
             options[name] = minibatch_settings({name: value}) if name == "minibatch_discrimination" else value

@@ -42,17 +42,22 @@ def _norm(x, batch_norm, name, sync_bn=False):
     )(x)
 
 
-def dcgan_generator(latent_dim, image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="generator", sync_bn=False):
-    """z (and a label, when ``num_classes``) -> image in [-1, 1] of ``image_shape`` (H, W, C)."""
+def dcgan_generator(
+    latent_dim, image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="generator", sync_bn=False,
+    latent_prior=None,
+):
+    """z (and a label, when ``num_classes``) -> image in [-1, 1] of ``image_shape`` (H, W, C).
+
+    ``latent_prior`` optionally maps z first (e.g. ``LatentMixture``)."""
     size, _, channels = image_shape
     check_channels(channels)
     doublings = upsamplings(size)
     z = keras.Input(shape=(latent_dim,), name="z")
-    inputs, x = [z], z
+    inputs, x = [z], z if latent_prior is None else latent_prior(z)
     if num_classes:
         label = label_input()
         inputs.append(label)
-        x = layers.Concatenate(name="z_and_label")([z, one_hot(label, num_classes)])
+        x = layers.Concatenate(name="z_and_label")([x, one_hot(label, num_classes)])
     filters = width * 2 ** (doublings - 1)
     x = layers.Dense(4 * 4 * filters, use_bias=not batch_norm, kernel_initializer=dcgan_kernel(), name="project")(x)
     x = layers.Reshape((4, 4, filters))(x)

@@ -29,16 +29,16 @@ def _with_label(x, num_classes, inputs, name):
     return layers.Concatenate(name=name)([x, one_hot(label, num_classes)])
 
 
-def mlp_generator(latent_dim, output_shape, hidden=(256, 256), num_classes=0, name="generator"):
+def mlp_generator(latent_dim, output_shape, hidden=(256, 256), num_classes=0, latent_prior=None, name="generator"):
     """z (and a label, when ``num_classes``) -> a sample of ``output_shape``.
 
     A 1-D ``output_shape`` is point data with a linear output; an (H, W, C) shape is an image
-    in [-1, 1] (tanh).
+    in [-1, 1] (tanh). ``latent_prior`` optionally maps z first (e.g. ``LatentMixture``).
     """
     hidden = check_hidden(hidden)
     z = keras.Input(shape=(latent_dim,), name="z")
     inputs = [z]
-    x = _with_label(z, num_classes, inputs, "z_and_label")
+    x = _with_label(z if latent_prior is None else latent_prior(z), num_classes, inputs, "z_and_label")
     for index, units in enumerate(hidden, start=1):
         x = layers.Dense(units, name=f"dense{index}")(x)
         x = layers.LeakyReLU(0.2, name=f"act{index}")(x)

@@ -6,6 +6,7 @@ data always uses MLPs; images use the variant's default unless ``arch`` says oth
 """
 
 from gantk.errors import ConfigError
+from gantk.nets.latent_mixture import latent_prior
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
 from gantk.nets.mlp import mlp_discriminator, mlp_generator
 
@@ -33,10 +34,13 @@ def hidden(config, network):
 
 def generator(config, default="dcgan", num_classes=0):
     if architecture(config, default) == "mlp":
-        return mlp_generator(config.latent_dim, config.image_shape, hidden(config, "g"), num_classes=num_classes)
+        return mlp_generator(
+            config.latent_dim, config.image_shape, hidden(config, "g"), num_classes=num_classes, latent_prior=latent_prior(config)
+        )
     return dcgan_generator(
         config.latent_dim, config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.options.get("sync_bn", False),
+        latent_prior=latent_prior(config),
     )
 
 

@@ -1,13 +1,14 @@
 """DCGAN (Radford, Metz & Chintala 2015): convolutional networks, Adam 2e-4 with beta_1 0.5."""
 
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
+from gantk.nets.latent_mixture import latent_prior
 from gantk.zoo.recipe import Recipe, register
 
 
 def generator(config):
     return dcgan_generator(
         config.latent_dim, config.image_shape, width=config.width, kernel_size=config.kernel_size,
-        batch_norm=config.batch_norm, sync_bn=config.options.get("sync_bn", False),
+        batch_norm=config.batch_norm, sync_bn=config.options.get("sync_bn", False), latent_prior=latent_prior(config),
     )
 
 

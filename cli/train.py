@@ -27,9 +27,13 @@ def parse_sizes(text):
 @click.option("--latent-dim", type=int, help="Size of the noise vector z.")
 @click.option("--width", type=int, help="Channels of the widest-resolution layer; doubled at each halving.")
 @click.option("--loss", help="Loss pair: non-saturating, minimax, wasserstein, hinge, least-squares.")
+@click.option("--d-learning-rate", type=click.FloatRange(min=0, min_open=True), help="Discriminator learning rate (default: the variant's paper).")
+@click.option("--g-learning-rate", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate (default: the variant's paper).")
+@click.option("--lr-decay-steps", type=click.IntRange(min=1), metavar="N", help="Cosine decay of both learning rates to 1% over N generator updates.")
 @click.option("--d-steps", type=int, help="Discriminator updates per generator update (k).")
 @click.option("--arch", type=click.Choice(["mlp", "dcgan"]), help="Networks of gan, cgan, wgan, wgan-gp (point data always uses mlp).")
 @click.option("--hidden", help="MLP hidden layer sizes, comma-separated, e.g. 512,512.")
+@click.option("--dropout", type=click.FloatRange(min=0, max=1, max_open=True), help="Dropout after each hidden layer of an MLP discriminator (gan: 0.5).")
 @click.option("--label-smoothing", type=float, help="One-sided label smoothing: the real target, e.g. 0.9.")
 @click.option("--minibatch-discrimination", is_flag=True, default=None, help="Minibatch features (100 kernels x 5) before D's logit (Salimans et al. 2016).")
 @click.option("--historical-averaging", type=click.FloatRange(min=0, min_open=True), metavar="WEIGHT", help="Penalty WEIGHT * ||theta_D - mean of past theta_D||^2 (Salimans et al. 2016).")
@@ -49,7 +53,10 @@ def parse_sizes(text):
 @click.option("--jit-compile", type=click.Choice(["auto", "on", "off"]), help="XLA-compile the train step; auto: only on a single GPU.")
 @click.option("--sync-bn", is_flag=True, default=None, help="BatchNorm statistics over the global batch across replicas (default: per replica).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(variant, run_dir, resume, quiet, channels, checkpoint_every, arch, hidden, eval_every, log_every, sync_bn, **options):
+def command(
+    variant, run_dir, resume, quiet, channels, checkpoint_every, arch, hidden, dropout, lr_decay_steps, eval_every, log_every,
+    sync_bn, **options,
+):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
     from gantk.errors import RunDirError
     from gantk.training.build import resolve_config
@@ -64,7 +71,9 @@ def command(variant, run_dir, resume, quiet, channels, checkpoint_every, arch, h
         extra["hidden"] = parse_sizes(hidden)
     if sync_bn:
         extra["sync_bn"] = True
-    extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every).items() if v})
+    if dropout is not None:
+        extra["dropout"] = dropout
+    extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every, lr_decay_steps=lr_decay_steps).items() if v})
     from gantk.tricks import pop_trick_flags
 
     extra.update(pop_trick_flags(options))

@@ -65,14 +65,18 @@ def test_a_dcgan_generator_with_the_prior_exports_to_onnx_with_parity(tmp_path):
     assert result.parity["onnx"] < 1e-4
 
 
-def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
+def test_the_tuned_mode_configurations_flags_are_stored_in_the_runs_config(tmp_path):
     run_dir = tmp_path / "run"
     result = CliRunner().invoke(cli, [
         "train", "gan", "--dataset", "ring8", "--hidden", "8", "--batch-size", "8", "--latent-dim", "4", "--steps", "1",
-        "--quiet", "--out", str(run_dir), "--latent-mixture", "12", "--latent-mixture-scale", "0.2",
+        "--quiet", "--out", str(run_dir), "--latent-mixture", "12", "--latent-mixture-scale", "0.2", "--dropout", "0",
+        "--d-learning-rate", "1e-3", "--g-learning-rate", "2e-3", "--lr-decay-steps", "10", "--r1-penalty", "0.1",
     ])
     assert result.exit_code == 0, result.output
-    options = json.load(open(os.path.join(run_dir, "config.json")))["options"]
-    assert (options["latent_mixture"], options["latent_mixture_scale"]) == (12, 0.2)
+    config = json.load(open(os.path.join(run_dir, "config.json")))
+    options = config["options"]
+    assert (options["latent_mixture"], options["latent_mixture_scale"], options["dropout"]) == (12, 0.2, 0.0)
+    assert (options["lr_decay_steps"], options["r1_penalty"]) == (10, 0.1)
+    assert (config["d_learning_rate"], config["g_learning_rate"]) == (1e-3, 2e-3)
     bad = CliRunner().invoke(cli, ["train", "gan", "--latent-mixture", "1"])
     assert bad.exit_code == 2 and "1" in bad.output

@@ -32,6 +32,18 @@ def test_components_are_equally_likely_and_the_rest_is_scaled_noise():
     assert np.argmax(np.asarray(LatentMixture(2)(boundary))[0, :2]) == 1, "Phi(0) = 1/2 opens the second of two components"
 
 
+def test_components_are_picked_in_float32_under_mixed_precision():
+    z = latent_vectors(2000, 3, seed=2)
+    reference = np.asarray(LatentMixture(500)(z))
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        layer = LatentMixture(500)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    np.testing.assert_array_equal(np.asarray(layer(z)), reference)
+
+
 @pytest.mark.parametrize("options, message", [
     ({"latent_mixture": 1}, "whole number of components >= 2"),
     ({"latent_mixture": 2.5}, "whole number of components >= 2"),

@@ -27,10 +27,14 @@ DEFAULT_SCALE = 0.1
 
 @keras.saving.register_keras_serializable(package="gantk")
 class LatentMixture(keras.layers.Layer):
-    """z [batch, d] -> [one-hot component of z[:, 0] (K), scale * z[:, 1:] (d - 1)]."""
+    """z [batch, d] -> [one-hot component of z[:, 0] (K), scale * z[:, 1:] (d - 1)].
+
+    Computes in float32 under any dtype policy: in bfloat16 the CDF has steps of up to 1/128, so
+    components would merge, and the float32 generator that export makes would pick other ones.
+    """
 
     def __init__(self, components, scale=DEFAULT_SCALE, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(**{"dtype": "float32", **kwargs})
         if isinstance(components, bool) or not isinstance(components, int) or components < 2:
             raise ConfigError(f"Option `latent_mixture` must be a whole number of components >= 2. Received: {components!r}")
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:

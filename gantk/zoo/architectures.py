@@ -37,6 +37,11 @@ def generator(config, default="dcgan", num_classes=0):
         return mlp_generator(
             config.latent_dim, config.image_shape, hidden(config, "g"), num_classes=num_classes, latent_prior=latent_prior(config)
         )
+    return convolutional_generator(config, num_classes)
+
+
+def convolutional_generator(config, num_classes=0):
+    """The DCGAN generator with the run's width, kernel, BatchNorm and latent prior settings."""
     return dcgan_generator(
         config.latent_dim, config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.options.get("sync_bn", False),
@@ -51,6 +56,11 @@ def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, featu
             config.image_shape, hidden(config, "d"), dropout=config.options.get("dropout", 0.0),
             num_classes=num_classes, features=features,
         )
+    return convolutional_discriminator(config, num_classes, batch_norm, features)
+
+
+def convolutional_discriminator(config, num_classes=0, batch_norm=None, features=None):
+    """The DCGAN discriminator with the run's settings; ``batch_norm`` overrides ``config.batch_norm``."""
     return dcgan_discriminator(
         config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=config.batch_norm if batch_norm is None else batch_norm,

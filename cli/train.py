@@ -30,6 +30,7 @@ def parse_sizes(text):
 @click.option("--d-learning-rate", type=click.FloatRange(min=0, min_open=True), help="Discriminator learning rate (default: the variant's paper).")
 @click.option("--g-learning-rate", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate (default: the variant's paper).")
 @click.option("--lr-decay-steps", type=click.IntRange(min=1), metavar="N", help="Cosine decay of both learning rates to 1% over N generator updates.")
+@click.option("--generator-ema", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), metavar="DECAY", help="Sample, save and export a moving average of G's weights with this decay, e.g. 0.999 (Yazici et al. 2019).")
 @click.option("--d-steps", type=int, help="Discriminator updates per generator update (k).")
 @click.option("--arch", type=click.Choice(["mlp", "dcgan"]), help="Networks of gan, cgan, wgan, wgan-gp (point data always uses mlp).")
 @click.option("--hidden", help="MLP hidden layer sizes, comma-separated, e.g. 512,512.")
@@ -55,7 +56,7 @@ def parse_sizes(text):
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(
     variant, run_dir, resume, quiet, channels, checkpoint_every, arch, hidden, dropout, lr_decay_steps, eval_every, log_every,
-    sync_bn, **options,
+    sync_bn, generator_ema, **options,
 ):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
     from gantk.errors import RunDirError
@@ -73,7 +74,7 @@ def command(
         extra["sync_bn"] = True
     if dropout is not None:
         extra["dropout"] = dropout
-    extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every, lr_decay_steps=lr_decay_steps).items() if v})
+    extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every, lr_decay_steps=lr_decay_steps, generator_ema=generator_ema).items() if v})
     from gantk.tricks import pop_trick_flags
 
     extra.update(pop_trick_flags(options))

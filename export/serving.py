@@ -25,15 +25,16 @@ def float32_generator(gan, config):
     float16; the exported graph must be float32 (tf2onnx needs it, and parity is measured
     against it), so the generator is rebuilt from the recipe under a float32 policy.
     """
-    if is_float32(gan.generator):
-        return gan.generator
+    generator = gan.inference_generator
+    if is_float32(generator):
+        return generator
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float32")
     try:
         copy = zoo.get(config.variant).build_generator(config.with_overrides(precision="float32"))
     finally:
         keras.config.set_dtype_policy(previous)
-    copy.set_weights([w.astype("float32") for w in gan.generator.get_weights()])
+    copy.set_weights([w.astype("float32") for w in generator.get_weights()])
     return copy
 
 

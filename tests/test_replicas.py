@@ -24,6 +24,8 @@ def copy_state(source, target):
     for a, b in pairs:
         b.assign(a.numpy())
     target.seed_generator.state.assign(source.seed_generator.state.numpy())
+    for a, b in zip(source.average.variables if source.average else [], target.average.variables if target.average else []):
+        b.assign(a.numpy())
 
 
 def trainable(gan):
@@ -94,3 +96,12 @@ def test_batch_norm_is_per_replica_unless_synchronised():
     others = mirrored.discriminator.non_trainable_variables + mirrored.generator.non_trainable_variables
     for a, b in zip(moving, others):
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, rtol=1e-4, err_msg=a.path)
+
+
+def test_the_generator_average_moves_the_same_on_two_replicas():
+    config, data = tiny_config("dcgan", options={"generator_ema": 0.5}, batch_norm=False, **SGD)
+    single, mirrored, logs_single, logs_mirrored = one_step_both_ways(config, data)
+    assert_same_step(single, mirrored, logs_single, logs_mirrored)
+    for a, b in zip(single.average.variables, mirrored.average.variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=2e-6, rtol=1e-4, err_msg=a.path)
+    assert any(not np.allclose(a.numpy(), t.numpy()) for a, t in zip(single.average.variables, single.generator.variables))

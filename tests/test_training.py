@@ -45,12 +45,13 @@ def checkpoint_arrays(run_dir):
 
 @pytest.mark.slow
 def test_ten_plus_ten_steps_with_a_restart_equal_twenty(tmp_path):
-    base = dict(TINY, batch_size=64)
+    base = dict(TINY, batch_size=64, options={"generator_ema": 0.9})
     quiet_train(resolve_config("dcgan", steps=20, **base), tmp_path / "straight")
     quiet_train(resolve_config("dcgan", steps=10, **base), tmp_path / "restarted")
     quiet_train(resolve_config("dcgan", steps=20, **base), tmp_path / "restarted", resume=True)
     straight, restarted = checkpoint_arrays(tmp_path / "straight"), checkpoint_arrays(tmp_path / "restarted")
     assert straight.keys() == restarted.keys() and int(restarted["step"]) == 20
+    assert "generator_average/0000" in straight
     for key in straight:
         np.testing.assert_allclose(restarted[key], straight[key], rtol=1e-5, atol=1e-6, err_msg=key)
 

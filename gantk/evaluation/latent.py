@@ -100,14 +100,14 @@ def render_soft_labels(gan, z, soft_labels):
     import keras
 
     try:
-        one_hot = gan.generator.get_layer("label_one_hot")
-        z_input = gan.generator.get_layer("z")
+        one_hot = gan.inference_generator.get_layer("label_one_hot")
+        z_input = gan.inference_generator.get_layer("z")
     except ValueError:
         raise ConfigError(
             "Class interpolation needs a generator that one-hot encodes its label (layer `label_one_hot`); "
-            f"generator {gan.generator.name!r} has none."
+            f"generator {gan.inference_generator.name!r} has none."
         ) from None
-    soft = keras.Model([z_input.output, one_hot.output], gan.generator.output)
+    soft = keras.Model([z_input.output, one_hot.output], gan.inference_generator.output)
     return to_uint8(np.asarray(soft([np.asarray(z, np.float32), np.asarray(soft_labels, np.float32)], training=False)))
 
 

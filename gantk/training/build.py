@@ -9,6 +9,7 @@ from gantk.training.gan import GAN
 from gantk.training.jit import resolve_jit_compile
 from gantk.training.optimizers import make_optimizers
 from gantk.training.precision import dtype_policy, loss_scaled
+from gantk.training.weight_average import GeneratorAverage
 
 
 def resolve_config(variant, **overrides):
@@ -31,11 +32,13 @@ def seed_everything(seed):
 
 def build_gan(config):
     """Networks, loss pair and regularizers of ``config.variant``, with the tricks of ``config.options``
-    (``gantk.tricks``); call under the strategy scope."""
+    (``gantk.tricks``) and, with ``options["generator_ema"]``, a moving average of the generator's
+    weights; call under the strategy scope."""
     recipe = zoo.get(config.variant)
     generator, discriminator = tricks.apply_to_networks(
         config, recipe.build_generator(config), recipe.build_discriminator(config)
     )
+    decay = config.options.get("generator_ema")
     return GAN(
         generator,
         discriminator,
@@ -48,6 +51,7 @@ def build_gan(config):
         num_classes=config.num_classes if recipe.conditional else 0,
         seed=config.seed,
         instance_noise=tricks.instance_noise(config),
+        average=GeneratorAverage(generator, decay) if decay is not None else None,
     )
 
 

@@ -25,6 +25,7 @@ def state_groups(gan):
         "g_optimizer": gan.g_optimizer.variables,
         "noise": [gan.seed_generator.state],
         "regularizers": [v for regularizer in gan.regularizers for v in getattr(regularizer, "variables", ())],
+        "generator_average": gan.average.variables if gan.average is not None else [],
     }
 
 

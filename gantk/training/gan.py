@@ -1,7 +1,8 @@
 """The one GAN ``keras.Model``: a custom ``train_step`` with k discriminator updates per generator update.
 
 Implements the minibatch algorithm of Goodfellow et al. 2014 (Algorithm 1) for any loss pair,
-with regularizers composed as a list and optional weight clipping (Arjovsky et al. 2017). Under
+with regularizers composed as a list, optional weight clipping (Arjovsky et al. 2017) and an
+optional moving average of the generator's weights (``gantk.training.weight_average``). Under
 ``tf.distribute`` the batch a step receives is the global batch; every objective is divided by
 the replica count here and nowhere else, since gradients are summed across replicas.
 """
@@ -35,6 +36,7 @@ class GAN(keras.Model):
         num_classes=0,
         seed=0,
         instance_noise=None,
+        average=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -50,6 +52,7 @@ class GAN(keras.Model):
         self.num_classes = int(num_classes)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.instance_noise = instance_noise
+        self.average = average
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -92,8 +95,15 @@ class GAN(keras.Model):
             return self.discriminate(inputs["image"], labels, training=training)
         return self.generator(inputs, training=training)
 
+    @property
+    def inference_generator(self):
+        """The generator that samples, is saved and is exported: the weight average when there is one."""
+        return self.generator if self.average is None else self.average.generator
+
     def generate(self, z, labels=None, training=False):
-        return self.generator([z, labels] if self.conditional else z, training=training)
+        """Images of ``z`` (and ``labels``): from the trained generator in training, else from ``inference_generator``."""
+        generator = self.generator if training else self.inference_generator
+        return generator([z, labels] if self.conditional else z, training=training)
 
     def discriminate(self, images, labels=None, training=False):
         if not self.conditional:
@@ -128,6 +138,8 @@ class GAN(keras.Model):
             d_loss, real_logits, fake_logits = self.discriminator_update(real, real_labels)
         fake_labels = labels[:: self.d_steps] if labels is not None else None
         g_loss = self.generator_update(ops.shape(real)[0], fake_labels)
+        if self.average is not None:
+            self.average.update(self.generator)
         read = ops.sigmoid if self.loss_pair.probability else (lambda x: x)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)

@@ -172,7 +172,7 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
     if bar:
         bar.close()
     monitor.close()
-    gan.generator.save(os.path.join(writes, layout.GENERATOR))
+    gan.inference_generator.save(os.path.join(writes, layout.GENERATOR))
     workers.remove_temporary(writes, run_dir)
     return run_dir
 

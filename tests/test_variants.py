@@ -276,7 +276,7 @@ def test_bench_modes_runs_the_protocol_and_prints_the_published_rows(tmp_path):
     assert bad.exit_code == 2 and "ring8" in bad.output
 
 
-def test_the_tuned_mode_row_uses_the_latent_mixture_and_sets_r1_per_mixture():
+def test_the_tuned_mode_row_uses_the_latent_mixture_and_the_weight_average_and_sets_r1_per_mixture():
     from gantk.evaluation.mode_bench import for_dataset, rows, run_one
 
     name, variant, settings = rows([], best=True)[-1]
@@ -284,7 +284,8 @@ def test_the_tuned_mode_row_uses_the_latent_mixture_and_sets_r1_per_mixture():
     assert (ring["options"]["r1_penalty"], grid["options"]["r1_penalty"]) == (0.1, 1.0)
     assert ring["batch_size"] == grid["batch_size"] == 256
     assert "per_dataset" not in ring and ring["options"]["latent_mixture"] == 500
+    assert ring["options"]["generator_ema"] == grid["options"]["generator_ema"] == 0.999
     gan, config, figures = run_one(variant, "grid25", 0, settings, steps=2)
     assert config.options["r1_penalty"] == 1.0 and config.options["lr_decay_steps"] == 2
-    assert gan.generator.get_layer("latent_mixture").components == 500
+    assert gan.generator.get_layer("latent_mixture").components == 500 and gan.average.decay == 0.999
     assert figures["modes_total"] == 25

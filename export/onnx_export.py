@@ -12,6 +12,7 @@ import onnx
 
 from gantk import __version__
 from gantk.errors import ConfigError
+from gantk.export.onnx_subpixel import subpixel_conv_transposes
 from gantk.export.runtime import FORMAT
 
 OPSETS = range(13, 19)
@@ -66,6 +67,7 @@ def convert(serve, specs, metadata, opset=DEFAULT_OPSET):
         model, _ = tf2onnx.convert.from_function(serve, input_signature=specs, opset=check_opset(opset))
     finally:
         logger.setLevel(level)
+    model = subpixel_conv_transposes(model)
     _name_batch_dimension(model.graph)
     del model.metadata_props[:]
     onnx.helper.set_model_props(model, metadata)

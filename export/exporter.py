@@ -118,7 +118,7 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
         )
     check_target(out_dir)
     num_classes = gan.num_classes
-    generator = serving.float32_generator(gan, config)
+    generator = serving.float32_generator(gan)
     serve, specs = serving.serving_function(generator, config.latent_dim, num_classes)
     metadata = onnx_export.metadata_props(config, num_classes, training_step)
     z, labels = parity.parity_inputs(config.latent_dim, num_classes)

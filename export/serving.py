@@ -9,7 +9,6 @@ uint8 mapping of ``gantk.latents.to_uint8`` (round half to even, as ``numpy.rint
 import keras
 import tensorflow as tf
 
-from gantk import zoo
 
 
 def is_float32(layer):
@@ -18,24 +17,25 @@ def is_float32(layer):
     return layer.dtype_policy.compute_dtype == "float32" and all(is_float32(child) for child in inner)
 
 
-def float32_generator(gan, config):
-    """The run's generator computing in float32: itself, or a rebuilt copy with its weights.
+def float32_generator(gan):
+    """The run's generator computing in float32: itself, or a copy of it with every layer in float32.
 
     A mixed-precision run (Micikevicius et al. 2018) keeps float32 variables but computes in
-    float16; the exported graph must be float32 (tf2onnx needs it, and parity is measured
-    against it), so the generator is rebuilt from the recipe under a float32 policy.
+    float16 or bfloat16; the exported graph must be float32 (tf2onnx needs it, and parity is
+    measured against it), so the generator is cloned layer by layer under a float32 policy, with
+    whatever tricks were built into it (virtual batch normalization's reference batch included).
     """
     generator = gan.inference_generator
     if is_float32(generator):
         return generator
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("float32")
-    try:
-        copy = zoo.get(config.variant).build_generator(config.with_overrides(precision="float32"))
-    finally:
-        keras.config.set_dtype_policy(previous)
-    copy.set_weights([w.astype("float32") for w in generator.get_weights()])
+    copy = keras.models.clone_model(generator, clone_function=in_float32)
+    copy.set_weights([w.astype("float32") if w.dtype.kind == "f" else w for w in generator.get_weights()])
     return copy
+
+
+def in_float32(layer):
+    """A new layer like ``layer`` that computes in float32."""
+    return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
 
 
 def input_specs(latent_dim, num_classes):

@@ -199,8 +199,9 @@ def test_the_cards_code_runs_and_agrees(exported, conditional_export, monkeypatc
         np.testing.assert_array_equal(results[0], results[1])
 
 
-def test_mixed_precision_generator_is_exported_as_a_float32_copy(tmp_path):
-    config = resolve_config("dcgan", **TINY).with_overrides(image_shape=[16, 16, 1], label_names=DIGIT_NAMES)
+@pytest.mark.parametrize("options", [{}, {"virtual_batch_norm": "generator"}], ids=["plain", "virtual-batch-norm"])
+def test_mixed_precision_generator_is_exported_as_a_float32_copy(tmp_path, options):
+    config = resolve_config("dcgan", options=options, **TINY).with_overrides(image_shape=[16, 16, 1], label_names=DIGIT_NAMES)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_float16")
     try:
@@ -208,10 +209,12 @@ def test_mixed_precision_generator_is_exported_as_a_float32_copy(tmp_path):
     finally:
         keras.config.set_dtype_policy(previous)
     assert not serving.is_float32(gan.generator)
-    copy = serving.float32_generator(gan, config)
+    copy = serving.float32_generator(gan)
     assert copy is not gan.generator and serving.is_float32(copy)
     for mine, theirs in zip(copy.get_weights(), gan.generator.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
+    z = np.random.default_rng(0).standard_normal((8, config.latent_dim)).astype("float32")
+    np.testing.assert_allclose(copy(z, training=False), np.asarray(gan.generator(z, training=False), "float32"), atol=1e-2)
     result = exporter.export_generator(gan, config, str(tmp_path / "export"), 0, formats=["onnx"], log=lambda *_: None)
     assert result.parity["onnx"] < 1e-4 and result.files == ["generator.onnx", "samples.png", "README.md"]
 

@@ -208,7 +208,7 @@ def inference_figures(gan, config, repeats=20):
     from gantk.export import onnx_export, saved_model, serving
     from gantk.export.runtime import Generator
 
-    generator = serving.float32_generator(gan, config)
+    generator = serving.float32_generator(gan)
     serve, specs = serving.serving_function(generator, config.latent_dim, 0)
     rng = np.random.default_rng(0)
     z1 = rng.standard_normal((1, config.latent_dim)).astype("float32")

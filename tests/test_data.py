@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
+import tensorflow as tf
 from PIL import Image
 
 from gantk.data import load_dataset
 from gantk.data import tfds_source
 from gantk.data.pipeline import training_batches
 from gantk.errors import DatasetError
+from gantk.training.build import seed_everything
 
 
 def first(data, n=None):
@@ -117,6 +119,15 @@ def test_batches_are_scaled_and_resume_exactly():
     resumed = next(iter(training_batches(data, 64, seed=3, start_step=per_epoch + 4)))["image"].numpy()
     np.testing.assert_array_equal(resumed, images[per_epoch + 4])
     assert not np.array_equal(images[0], images[per_epoch]), "each epoch is reshuffled"
+
+
+@pytest.mark.parametrize("global_seed", [0, 17])
+def test_the_batch_order_does_not_depend_on_the_callers_global_seed(global_seed):
+    data = load_dataset("digits", image_size=16)
+    seed_everything(3)
+    expected = next(iter(training_batches(data, 64, seed=3, start_step=30)))["image"].numpy()
+    tf.random.set_seed(global_seed)
+    np.testing.assert_array_equal(next(iter(training_batches(data, 64, seed=3, start_step=30)))["image"].numpy(), expected)
 
 
 def test_too_few_examples_for_one_step():

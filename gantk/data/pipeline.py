@@ -31,13 +31,16 @@ def training_batches(data, examples_per_step, seed=0, start_step=0):
 
     Epoch ``e`` is the data shuffled with seed ``(seed, e)`` and cut into whole batches, so the batches
     are a pure function of the seed and the step: a resumed run sees exactly the batches the
-    uninterrupted run would have seen.
+    uninterrupted run would have seen. The shuffle's graph-level seed is ``seed + 1``, the global
+    seed ``gantk.training.build.seed_everything`` sets, whatever the caller's global seed is
+    (TensorFlow cannot combine a global seed of 0 with a per-epoch seed tensor).
     """
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
     first_epoch, offset = divmod(int(start_step), per_epoch)
     examples = data.dataset
 
     def epoch_batches(epoch):
+        tf.random.set_seed(int(seed) + 1)
         shuffled = examples.shuffle(
             min(data.num_examples, SHUFFLE_BUFFER), seed=tf.cast(seed, tf.int64) * 1_000_003 + epoch, reshuffle_each_iteration=False
         )

@@ -26,21 +26,26 @@ def scale_images(batch):
     return {**batch, "image": image}
 
 
+def tensorflow_seed(seed):
+    """TensorFlow's global seed for a run's ``seed``: ``seed + 1``, because TensorFlow treats a global
+    seed of 0 specially and cannot combine it with the per-epoch seed tensors of ``training_batches``."""
+    return int(seed) + 1
+
+
 def training_batches(data, examples_per_step, seed=0, start_step=0):
     """An endless dataset of batches of ``examples_per_step`` examples, beginning at ``start_step``.
 
     Epoch ``e`` is the data shuffled with seed ``(seed, e)`` and cut into whole batches, so the batches
     are a pure function of the seed and the step: a resumed run sees exactly the batches the
-    uninterrupted run would have seen. The shuffle's graph-level seed is ``seed + 1``, the global
-    seed ``gantk.training.build.seed_everything`` sets, whatever the caller's global seed is
-    (TensorFlow cannot combine a global seed of 0 with a per-epoch seed tensor).
+    uninterrupted run would have seen. The shuffle's graph-level seed is ``tensorflow_seed(seed)``,
+    the global seed ``gantk.training.build.seed_everything`` sets, whatever the caller's global seed is.
     """
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
     first_epoch, offset = divmod(int(start_step), per_epoch)
     examples = data.dataset
 
     def epoch_batches(epoch):
-        tf.random.set_seed(int(seed) + 1)
+        tf.random.set_seed(tensorflow_seed(seed))
         shuffled = examples.shuffle(
             min(data.num_examples, SHUFFLE_BUFFER), seed=tf.cast(seed, tf.int64) * 1_000_003 + epoch, reshuffle_each_iteration=False
         )

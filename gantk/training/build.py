@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from gantk import tricks, zoo
+from gantk.data.pipeline import tensorflow_seed
 from gantk.training.config import TrainConfig
 from gantk.training.gan import GAN
 from gantk.training.jit import resolve_jit_compile
@@ -23,11 +24,11 @@ def resolve_config(variant, **overrides):
 def seed_everything(seed):
     """Seed Python, numpy, Keras and TensorFlow so that one seed gives one run.
 
-    TensorFlow's global seed is ``seed + 1``: TensorFlow treats a global seed of 0 specially, and the
-    per-epoch shuffle seeds of ``gantk.data.pipeline`` (tensors) cannot pass that check.
+    TensorFlow's global seed is ``gantk.data.pipeline.tensorflow_seed(seed)``, the one the
+    training batches' shuffle uses.
     """
     keras.utils.set_random_seed(int(seed))
-    tf.random.set_seed(int(seed) + 1)
+    tf.random.set_seed(tensorflow_seed(seed))
 
 
 def build_gan(config):

@@ -10,7 +10,6 @@ import keras
 import tensorflow as tf
 
 
-
 def is_float32(layer):
     """Whether ``layer`` and every layer inside it compute in float32 (no mixed-precision policy)."""
     inner = getattr(layer, "layers", [])

@@ -99,15 +99,16 @@ def render_soft_labels(gan, z, soft_labels):
     """uint8 images of a conditional generator fed blended one-hot labels instead of class indices."""
     import keras
 
+    generator = gan.inference_generator
     try:
-        one_hot = gan.inference_generator.get_layer("label_one_hot")
-        z_input = gan.inference_generator.get_layer("z")
+        one_hot = generator.get_layer("label_one_hot")
+        z_input = generator.get_layer("z")
     except ValueError:
         raise ConfigError(
             "Class interpolation needs a generator that one-hot encodes its label (layer `label_one_hot`); "
-            f"generator {gan.inference_generator.name!r} has none."
+            f"generator {generator.name!r} has none."
         ) from None
-    soft = keras.Model([z_input.output, one_hot.output], gan.inference_generator.output)
+    soft = keras.Model([z_input.output, one_hot.output], generator.output)
     return to_uint8(np.asarray(soft([np.asarray(z, np.float32), np.asarray(soft_labels, np.float32)], training=False)))
 
 

@@ -30,9 +30,9 @@ BEST = dict(
 """gantk's best configuration found so far (a short search, single runs): the non-saturating GAN
 without dropout, Adam 1e-3 decayed to 1e-5 by a cosine over 30,000 steps, which lets the modes
 sharpen at the end; a latent mixture prior of 500 components (``gantk.nets.latent_mixture``), so
-the generator need not leave mass on bridges between modes; and the R1 penalty (Mescheder et al.
-2018), which keeps the discriminator near equilibrium while the rate decays; and the points are
-drawn from a moving average of the generator's weights (decay 0.999; Yazıcı et al. 2019), which
+the generator need not leave mass on bridges between modes; the R1 penalty (Mescheder et al.
+2018), which keeps the discriminator near equilibrium while the rate decays; and points drawn
+from a moving average of the generator's weights (decay 0.999; Yazıcı et al. 2019), which
 recentres modes the last iterate circles around. R1's gamma has the units of the data's squared
 scale, so it is set per mixture: 0.1 for ``ring8`` (std 0.02), 1 for ``grid25`` (std 0.05)."""
 

@@ -19,7 +19,9 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import layers
 
+from gantk.nets.batch_norm import FusedBatchNormalization
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator, upsamplings
 from gantk.training.build import build_compiled_gan, resolve_config
 from gantk.training.precision import cpu_has_bf16, dtype_policy, gpu_compute_capability
@@ -166,14 +168,28 @@ class KerasIOGAN(keras.Model):
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 
-def keras_reference_images_per_s(config, steps, warmup, precision="float32"):
+def with_keras_batch_norm(model):
+    """A copy of ``model`` whose batch normalization is stock ``keras.layers.BatchNormalization``."""
+
+    def plain(layer):
+        kind = layers.BatchNormalization if isinstance(layer, FusedBatchNormalization) else type(layer)
+        return kind.from_config(layer.get_config())
+
+    return keras.models.clone_model(model, clone_function=plain)
+
+
+def keras_reference_networks(config, precision="float32"):
+    """gantk's DCGAN generator and discriminator as plain Keras models (stock layers only)."""
     keras.utils.set_random_seed(0)
     with dtype_policy(precision):
-        model = KerasIOGAN(
-            dcgan_generator(config.latent_dim, config.image_shape, width=config.width),
-            dcgan_discriminator(config.image_shape, width=config.width),
-            config.latent_dim,
+        return (
+            with_keras_batch_norm(dcgan_generator(config.latent_dim, config.image_shape, width=config.width)),
+            with_keras_batch_norm(dcgan_discriminator(config.image_shape, width=config.width)),
         )
+
+
+def keras_reference_images_per_s(config, steps, warmup, precision="float32"):
+    model = KerasIOGAN(*keras_reference_networks(config, precision), config.latent_dim)
     model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
     return config.batch_size / time_fit(model, random_batches(config), steps, warmup)
 

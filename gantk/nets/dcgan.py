@@ -13,6 +13,7 @@ import keras
 from keras import layers
 
 from gantk.errors import ConfigError
+from gantk.nets.batch_norm import FusedBatchNormalization
 from gantk.nets.conditioning import label_input, label_map, one_hot
 from gantk.nets.initializers import dcgan_gamma, dcgan_kernel
 
@@ -34,10 +35,10 @@ def check_channels(channels):
 
 
 def _norm(x, batch_norm, name, sync_bn=False):
-    """BatchNorm with statistics of each replica's batch, or of the global batch when ``sync_bn``."""
+    """BatchNorm with statistics of each replica's batch (fused kernel), or of the global batch when ``sync_bn``."""
     if not batch_norm:
         return x
-    return layers.BatchNormalization(
+    return FusedBatchNormalization(
         momentum=0.9, epsilon=1e-5, gamma_initializer=dcgan_gamma(), synchronized=bool(sync_bn), name=name
     )(x)
 

@@ -1,0 +1,92 @@
+"""FusedBatchNormalization: the Keras layer's numbers through TensorFlow's fused kernel."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gantk.evaluation import speed
+from gantk.nets.batch_norm import FusedBatchNormalization
+from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
+
+SHAPE = (8, 5, 5, 6)
+
+
+def paired_layers(policy="float32", **kwargs):
+    """A Keras BatchNormalization and a FusedBatchNormalization built alike, gamma not all ones."""
+    pair = []
+    for kind in (keras.layers.BatchNormalization, FusedBatchNormalization):
+        layer = kind(momentum=0.9, epsilon=1e-5, dtype=policy, **kwargs)
+        layer.build(SHAPE)
+        if layer.scale:
+            layer.gamma.assign(np.linspace(0.5, 2.0, SHAPE[-1]))
+        pair.append(layer)
+    return pair
+
+
+def step(layer, training=True, mask=None):
+    """Output, gradients (input and weights) of a weighted sum, and the moving statistics after one call."""
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(2.0, 3.0, SHAPE), dtype=layer.compute_dtype)
+    weights = tf.constant(rng.normal(size=SHAPE), dtype="float32")
+
+    @tf.function
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=training, mask=mask)
+            loss = tf.reduce_sum(tf.cast(y, "float32") * weights)
+        return [y, *tape.gradient(loss, [x, *layer.trainable_variables])]
+
+    graph_ops = {op.type for op in run.get_concrete_function(x).graph.get_operations()}
+    results = [np.asarray(tf.cast(t, "float32")) for t in run(x)]
+    return results + [layer.moving_mean.numpy(), layer.moving_variance.numpy()], graph_ops
+
+
+@pytest.mark.parametrize("policy, atol", [("float32", 2e-5), ("mixed_bfloat16", 2e-2)])
+@pytest.mark.parametrize("center_scale", [True, False])
+def test_the_fused_training_step_computes_what_keras_computes(policy, atol, center_scale):
+    plain, fused = paired_layers(policy, center=center_scale, scale=center_scale)
+    expected, plain_ops = step(plain)
+    got, fused_ops = step(fused)
+    assert "FusedBatchNormV3" in fused_ops and "FusedBatchNormV3" not in plain_ops
+    names = ["output", "input gradient", *[f"{v.name} gradient" for v in fused.trainable_variables], "moving mean", "moving variance"]
+    for name, want, have in zip(names, expected, got, strict=True):
+        np.testing.assert_allclose(have, want, atol=atol, rtol=atol, err_msg=name)
+
+
+@pytest.mark.parametrize("case", ["inference", "synchronized", "not trainable"])
+def test_other_calls_take_the_keras_path(case):
+    kwargs = {"synchronized": True} if case == "synchronized" else {}
+    plain, fused = paired_layers(**kwargs)
+    if case == "not trainable":
+        plain.trainable = fused.trainable = False
+    for layer in (plain, fused):
+        layer.moving_mean.assign(np.arange(SHAPE[-1], dtype="float32"))
+    expected, _ = step(plain, training=case != "inference")
+    got, fused_ops = step(fused, training=case != "inference")
+    assert "FusedBatchNormV3" not in fused_ops
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_allclose(have, want, atol=1e-6)
+
+
+def test_a_saved_model_with_the_layer_loads_back(tmp_path):
+    generator = dcgan_generator(8, (16, 16, 1), width=4)
+    assert any(isinstance(layer, FusedBatchNormalization) for layer in generator.layers)
+    path = str(tmp_path / "generator.keras")
+    generator.save(path)
+    loaded = keras.models.load_model(path)
+    z = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in generator.layers]
+    np.testing.assert_allclose(loaded(z, training=False), generator(z, training=False), atol=1e-6)
+
+
+def test_the_keras_reference_of_the_speed_benchmark_has_stock_batch_norm():
+    config = speed.canonical_config(16, width=4, batch_size=8)
+    for network in speed.keras_reference_networks(config):
+        norms = [layer for layer in network.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        assert norms and all(type(layer) is keras.layers.BatchNormalization for layer in norms)
+    gantk_networks = (dcgan_generator(100, (16, 16, 3), width=4), dcgan_discriminator((16, 16, 3), width=4))
+    for network, reference in zip(gantk_networks, speed.keras_reference_networks(config), strict=True):
+        assert network.count_params() == reference.count_params()
+        assert [layer.output.shape for layer in network.layers] == [layer.output.shape for layer in reference.layers]

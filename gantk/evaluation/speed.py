@@ -4,8 +4,9 @@ The canonical DCGAN (Radford, Metz & Chintala 2015: width 128 at 64x64 gives 4x4
 64x64x3) trains on random images held in memory. Every training figure is the median time of
 one step after warm-up steps, so a loaded machine disturbs the medians less than totals; the
 ratios are taken between figures measured minutes apart in one run. References: a plain Keras
-model of the same networks with the keras.io ``train_step`` pattern, and, when PyTorch is
-importable, the PyTorch DCGAN example (``gantk.evaluation.speed_torch``).
+model of the same networks (stock Keras layers, Keras' own BatchNormalization included) with
+the keras.io ``train_step`` pattern, and, when PyTorch is importable, the PyTorch DCGAN example
+(``gantk.evaluation.speed_torch``).
 """
 
 import json

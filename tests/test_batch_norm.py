@@ -1,5 +1,9 @@
 """FusedBatchNormalization: the Keras layer's numbers through TensorFlow's fused kernel."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -106,6 +110,21 @@ def test_a_saved_model_with_the_layer_loads_back(tmp_path):
     z = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
     assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in generator.layers]
     np.testing.assert_allclose(loaded(z, training=False), generator(z, training=False), atol=1e-6)
+
+
+def test_a_run_generator_loads_in_a_new_process_after_importing_gantk_nets(tiny_run):
+    script = (
+        "import sys, keras, gantk.nets; "
+        "model = keras.saving.load_model(sys.argv[1]); "
+        "print(sum(type(layer).__name__ == 'FusedBatchNormalization' for layer in model.layers))"
+    )
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [sys.executable, "-c", script, os.path.join(tiny_run, "generator.keras")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 0
 
 
 def test_the_keras_reference_of_the_speed_benchmark_has_stock_batch_norm():

@@ -28,7 +28,7 @@ def paired_layers(policy="float32", **kwargs):
     return pair
 
 
-def step(layer, training=True, mask=None):
+def step(layer, training=True):
     """Output, gradients (input and weights) of a weighted sum, and the moving statistics after one call."""
     rng = np.random.default_rng(0)
     x = tf.constant(rng.normal(2.0, 3.0, SHAPE), dtype=layer.compute_dtype)
@@ -38,7 +38,7 @@ def step(layer, training=True, mask=None):
     def run(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = layer(x, training=training, mask=mask)
+            y = layer(x, training=training)
             loss = tf.reduce_sum(tf.cast(y, "float32") * weights)
         return [y, *tape.gradient(loss, [x, *layer.trainable_variables])]
 

@@ -5,8 +5,9 @@ reductions and element-wise ops, and its gradient as many more; on a CPU they co
 about as much as a convolution layer. ``FusedBatchNormalization`` is the same layer (same
 variables, configuration, moving-average rule and inference graph) whose training call is one
 ``FusedBatchNormV3`` op, with its fused gradient, which oneDNN can also merge with a following
-ReLU; second derivatives (R1 and gradient penalties) follow Keras' layer too. Inference, masks, renormalisation, synchronised statistics across replicas, and inputs
-that are not channels-last 4-D maps take the Keras path unchanged.
+ReLU; second derivatives (R1 and gradient penalties) follow Keras' layer too. Inference, masks,
+renormalisation, synchronised statistics across replicas, and inputs that are not channels-last
+4-D maps take the Keras path unchanged.
 """
 
 import keras

@@ -18,12 +18,13 @@ def command(run_dir, plus, minus, variations, label, out):
     Each term's row shows its seeds' images and then the image of their mean latent; the last row
     shows the result and its variations.
     """
+    from gantk.api import load_run
     from gantk.evaluation import latent
     from gantk.images import save_images
-    from gantk.training.run import load_run
     from gantk.training.sampling import resolve_labels
 
-    config, gan = load_run(run_dir)
+    loaded = load_run(run_dir)
+    config, gan = loaded.config, loaded.gan
     if label is not None and not gan.conditional:
         raise click.BadParameter(f"the {config.variant} run is not conditional", param_hint="--label")
     label = resolve_labels(label, 1, config)[0] if label is not None else None

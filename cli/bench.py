@@ -1,11 +1,11 @@
 """``gantk bench``: benchmarks that print figures with a reference measured in the same run."""
 
-import importlib
-
 import click
 
-BENCH_MODULES = ("gantk.cli.bench_modes", "gantk.cli.bench_speed")
-"""Modules that each define one click command ``command``, added as ``gantk bench <name>``."""
+from gantk.cli import bench_modes, bench_speed
+
+BENCHMARKS = (bench_modes, bench_speed)
+"""Modules that each define one click ``command``, added as ``gantk bench <name>``."""
 
 
 @click.group("bench")
@@ -13,5 +13,5 @@ def command():
     """Benchmarks: mode coverage on 2-D mixtures, training and inference speed."""
 
 
-for _module in BENCH_MODULES:
-    command.add_command(importlib.import_module(_module).command)
+for _module in BENCHMARKS:
+    command.add_command(_module.command)

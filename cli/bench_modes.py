@@ -20,7 +20,7 @@ def command(datasets, variants, tricks, no_best, seeds, steps, json_path, plots)
     """Train each configuration on ring8 and grid25 over several seeds; print modes and high-quality %."""
     import json
 
-    from gantk.evaluation import mode_bench
+    from gantk.bench import modes as mode_bench
 
     tricks = list(mode_bench.TRICKS) if tricks == "all" else split(tricks)
     datasets = split(datasets)

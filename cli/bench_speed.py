@@ -13,7 +13,7 @@ import click
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write every figure to this JSON file.")
 def command(image_size, batch_size, steps, warmup, width, no_inference, json_path):
     """Images/s of gantk's GAN vs a plain Keras train_step (and PyTorch when installed), GFLOP/s vs the matmul peak, XLA and reduced precision, generator inference."""
-    from gantk.evaluation.speed import run_benchmark, write_json
+    from gantk.bench.speed import run_benchmark, write_json
 
     results = run_benchmark(
         image_size=int(image_size), batch_size=batch_size, steps=steps, warmup=warmup, width=width,

@@ -14,8 +14,11 @@ import click
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Where to write the JSON. [default: RUN_DIR/evaluation.json]")
 def command(run_dir, metrics, n, extractor, inception_weights, cache_dir, seed, json_path):
     """Score a run: FID, KID, precision/recall, IS of images; mode coverage of 2-D points."""
+    from gantk.api import check_run
+
+    check_run(run_dir)
     from gantk.evaluation.evaluate import default_json_path, evaluate_run, write_json
-    from gantk.evaluation.images import format_table
+    from gantk.evaluation.sample_quality import format_table
 
     json_path = json_path or default_json_path(run_dir)
     result = evaluate_run(

@@ -15,15 +15,18 @@ def command(run_dir, onnx, saved_model, out_dir, opset):
     Writes generator.onnx, saved_model/, samples.png and a README.md model card, after checking
     that both reloaded files make the Keras generator's images (max difference 1e-4).
     """
+    from gantk.api import check_run
     from gantk.errors import ConfigError
-    from gantk.export.exporter import export_run
     from gantk.training.run_dir import newest_run_dir
 
     if run_dir is None:
         run_dir = newest_run_dir("runs")
         click.echo(f"Exporting the newest run, {run_dir}.")
+    check_run(run_dir)
     formats = [name for name, wanted in (("saved_model", saved_model), ("onnx", onnx)) if wanted]
     if opset is not None and formats == ["saved_model"]:
         raise ConfigError(f"Argument `--opset` applies to ONNX only; drop it or add --onnx. Received: opset={opset}")
+    from gantk.export.exporter import export_run
+
     result = export_run(run_dir, out_dir, formats=formats or ("saved_model", "onnx"), opset=opset, log=click.echo)
     click.echo(f"Exported {run_dir} (step {result.metadata['training_step']}) to {result.out_dir}: {', '.join(result.files)}.")

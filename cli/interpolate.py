@@ -15,12 +15,13 @@ import click
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="PNG strip; the GIF is written beside it. [default: RUN_DIR/interpolation.png]")
 def command(run_dir, seeds, steps, method, labels, label, out):
     """Interpolate between the latents of SEEDS (or between LABELS) and write a strip and an animated GIF."""
+    from gantk.api import load_run
     from gantk.evaluation import latent
     from gantk.images import save_images
-    from gantk.training.run import load_run
     from gantk.training.sampling import resolve_labels
 
-    config, gan = load_run(run_dir)
+    loaded = load_run(run_dir)
+    config, gan = loaded.config, loaded.gan
     out = out or os.path.join(run_dir, "interpolation.png")
     if labels:
         names = [part.strip() for part in labels.split(",") if part.strip()]

@@ -3,26 +3,16 @@
 TensorFlow is imported inside commands, never here, so ``gantk --help`` answers at once.
 """
 
-import importlib
 import os
 
 import click
 
 from gantk import __version__
+from gantk.cli import arithmetic, bench, digits_check, evaluate, export_cmd, interpolate, listing, probe, sample, train
 from gantk.errors import GantkError
 
-COMMAND_MODULES = (
-    "gantk.cli.train",
-    "gantk.cli.sample",
-    "gantk.cli.listing",
-    "gantk.cli.bench",
-    "gantk.cli.export_cmd",
-    "gantk.cli.evaluate",
-    "gantk.cli.interpolate",
-    "gantk.cli.arithmetic",
-    "gantk.cli.probe",
-)
-"""Modules that each define one click command named like the module's ``command`` attribute."""
+COMMANDS = (train, sample, listing, bench, export_cmd, evaluate, digits_check, interpolate, arithmetic, probe)
+"""Modules that each define one click ``command``; each module imports only click at the top."""
 
 
 class UserError(click.ClickException):
@@ -52,8 +42,8 @@ def cli():
     quiet_tensorflow()
 
 
-for _module in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(_module).command)
+for _module in COMMANDS:
+    cli.add_command(_module.command)
 
 
 def main():

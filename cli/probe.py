@@ -14,6 +14,9 @@ import click
 @click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the result as JSON.")
 def command(run_dir, dataset, limit, test_fraction, grid, c, seed, json_path):
     """Linear-SVM accuracy on the discriminator's pooled features vs raw pixels (Radford et al. 2015, 5.1)."""
+    from gantk.api import check_run
+
+    check_run(run_dir)
     from gantk.evaluation.evaluate import write_json
     from gantk.evaluation.probe import run_probe
 

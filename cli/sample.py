@@ -11,14 +11,15 @@ import click
 @click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
 def command(run_dir, n, seed, labels, out):
     """Draw N images (or 2-D points: a scatter plot, or .npy) from RUN_DIR's latest checkpoint."""
+    from gantk.api import load_run
     from gantk.images import save_images
     from gantk.latents import grid_columns
-    from gantk.training.run import load_run
     from gantk.training.sampling import sample_uint8
 
-    config, gan = load_run(run_dir)
-    if len(config.image_shape) == 1:
-        from gantk.evaluation.points import save_point_samples
+    loaded = load_run(run_dir)
+    config, gan = loaded.config, loaded.gan
+    if config.is_points:
+        from gantk.training.points import save_point_samples
 
         save_point_samples(gan, config, n, out, seed=seed, labels=list(labels) or None)
         click.echo(f"Wrote {n} points to {out}.")

@@ -161,14 +161,8 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
     return ExportResult(out_dir=out_dir, files=files, parity=differences, metadata=metadata)
 
 
-def _checkpoint_step(path):
-    with np.load(path) as stored:
-        return int(stored["step"])
-
-
 def export_run(run_dir, out_dir=None, formats=FORMATS, opset=None, log=print):
     """Export the generator of ``run_dir``'s latest checkpoint into ``out_dir`` (default ``RUN_DIR/export``)."""
-    from gantk.training.checkpoint import latest_checkpoint
     from gantk.training.run import load_run
     from gantk.training.run_dir import require_run_dir
 
@@ -177,6 +171,5 @@ def export_run(run_dir, out_dir=None, formats=FORMATS, opset=None, log=print):
     require_run_dir(run_dir)
     out_dir = out_dir or os.path.join(run_dir, DEFAULT_EXPORT_DIR)
     check_target(out_dir)
-    checkpoint = latest_checkpoint(run_dir)
-    config, gan = load_run(run_dir, checkpoint)
-    return export_generator(gan, config, out_dir, _checkpoint_step(checkpoint), formats, opset, log)
+    run = load_run(run_dir)
+    return export_generator(run.gan, run.config, out_dir, run.step, formats, opset, log)

@@ -22,7 +22,7 @@ bias, and a following activation is applied to each phase before the ``Concat`` 
 with the interleave), so onnxruntime fuses it into the ``Conv``. Any other ``ConvTranspose``
 (other kernel, strides, pads, groups, dilations, ``output_padding``, ``output_shape``, weights
 or bias that are not float32 initializers, output channels not a multiple of ``CHANNEL_BLOCK``)
-is left as it is. The README's speed section gives the figures (``gantk bench speed``).
+is left as it is. docs/scale-and-speed.md gives the figures (``gantk bench speed``).
 """
 
 import numpy as np
@@ -34,9 +34,8 @@ PATTERN = {"kernel_shape": [4, 4], "strides": [2, 2], "pads": [1, 1, 1, 1], "dil
 REQUIRED = ("strides", "pads")
 ACTIVATIONS = ("Relu", "LeakyRelu", "Tanh", "Sigmoid")
 CHANNEL_BLOCK = 16
-"""Output channels must be a multiple of this: onnxruntime's blocked convolutions pad others up to it.
-
-Rewritten, the 64x64x3 output layer took 22 ms instead of 15 ms at batch 64, 0.31 instead of 0.08 ms at batch 1."""
+"""Output channels must be a multiple of this: onnxruntime's blocked convolutions pad others up to
+it, so a rewritten 3-channel output layer runs slower than the ``ConvTranspose`` it replaces."""
 MIN_OPSET = 13
 """The oldest opset gantk exports."""
 PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -132,8 +131,7 @@ def _interleave(prefix, phases, source, channels, output):
     """``DepthToSpace(phases, 2, "DCR")`` as transposes that move runs of contiguous values, and reshapes.
 
     [N, (a, b, C), H, W] -> [N, H, W, a, (b, C)] -> [N, H, a, W, (b, C)] = [N, 2H, 2W, C] -> [N, C, 2H, 2W].
-    onnxruntime's ``DepthToSpace`` moves single floats: 14 ms of the 61 ms of the 32x32x128 layer
-    at batch 64, and the whole generator ran at 326 images/s with it instead of 354. The first
+    onnxruntime's ``DepthToSpace`` moves single floats and measured slower (docs/scale-and-speed.md). The first
     transpose fuses into onnxruntime's conversion out of NCHWc. The shape [N, 2H, 2W, C] is
     computed from ``source``'s [N, _, H, W], so batch and image size stay dynamic.
     """

@@ -3,13 +3,14 @@
 A fixed set of latent vectors (and labels cycling through every class) goes through the
 float32 Keras generator in inference mode and through each reloaded file; the largest
 absolute difference of the [-1, 1] images must stay within ``TOLERANCE``, and the uint8
-images within one step of ``gantk.latents.to_uint8`` of the Keras images.
+images within one step of ``gantk.pixels.to_uint8`` of the Keras images.
 """
 
 import numpy as np
 
 from gantk.export.errors import ParityError
-from gantk.latents import grid_labels, latent_vectors, to_uint8
+from gantk.latents import grid_labels, latent_vectors
+from gantk.pixels import to_uint8
 
 TOLERANCE = 1e-4
 PARITY_SAMPLES = 16

@@ -2,7 +2,7 @@
 
 Both exporters (SavedModel and ONNX) trace the same ``tf.function``, so both files hold the
 same graph: ``z`` (and ``label``) in, ``image`` in [-1, 1] and ``image_uint8`` out, with the
-uint8 mapping of ``gantk.latents.to_uint8`` (round half to even, as ``numpy.rint`` and ONNX
+uint8 mapping of ``gantk.pixels.to_uint8`` (round half to even, as ``numpy.rint`` and ONNX
 ``Round`` do, then clip to [0, 255]).
 """
 
@@ -46,7 +46,7 @@ def input_specs(latent_dim, num_classes):
 
 
 def to_uint8(images):
-    """TensorFlow twin of ``gantk.latents.to_uint8``."""
+    """TensorFlow twin of ``gantk.pixels.to_uint8``."""
     return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
 
 

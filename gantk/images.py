@@ -1,9 +1,10 @@
 """Sample grids as PNG files and raw arrays as ``.npy``."""
 
 import math
-import os
 
 import numpy as np
+
+from gantk.files import atomic_path
 
 
 def grid(images, columns=None, padding=1):
@@ -25,13 +26,11 @@ def save_images(images, path, columns=None, upscale=None):
     from PIL import Image
 
     images = np.asarray(images)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.tmp")
-    if path.endswith(".npy"):
-        with open(temporary, "wb") as handle:
-            np.save(handle, images)
-    else:
+    with atomic_path(path) as temporary:
+        if path.endswith(".npy"):
+            with open(temporary, "wb") as handle:
+                np.save(handle, images)
+            return path
         picture = grid(images, columns)
         if upscale is None:
             upscale = max(1, 512 // max(picture.shape[:2]))
@@ -40,5 +39,4 @@ def save_images(images, path, columns=None, upscale=None):
         if upscale > 1:
             image = image.resize((image.width * upscale, image.height * upscale), Image.Resampling.NEAREST)
         image.save(temporary, format="PNG")
-    os.replace(temporary, path)
     return path

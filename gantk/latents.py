@@ -33,9 +33,3 @@ def grid_size(n, num_classes):
     """``n`` for an unconditional grid; for a conditional one, the multiple of ``num_classes`` at
     or above ``n``, so every class fills its row."""
     return int(num_classes) * grid_columns(n, num_classes) if num_classes else int(n)
-
-
-def to_uint8(images):
-    """Map images in [-1, 1] to uint8 in [0, 255], rounding to the nearest step."""
-    images = np.asarray(images, dtype=np.float32)
-    return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)

@@ -1,5 +1,7 @@
 """Discriminator regularizers: callables ``reg(gan, real, fake, labels) -> scalar``, weight included.
 
+The gradient penalty of WGAN-GP, R1, and historical averaging (which keeps state: its running mean).
+
 ``GAN.discriminator_update`` adds each one to the discriminator loss inside its gradient tape,
 so a regularizer may itself differentiate the discriminator (second-order gradients).
 """
@@ -8,16 +10,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-
-def replica_uniform(gan, batch_size):
-    """This replica's share of one global U[0, 1) draw, as ``GAN.draw_latents`` does for noise."""
-    context = tf.distribute.get_replica_context()
-    replicas = context.num_replicas_in_sync if context else 1
-    u = keras.random.uniform((batch_size * replicas,), seed=gan.seed_generator)
-    if replicas == 1:
-        return u
-    start = context.replica_id_in_sync_group * batch_size
-    return u[start : start + batch_size]
+from gantk.replicas import replica_slice
 
 
 def gradient_penalty(weight=10.0, target=1.0):
@@ -31,7 +24,7 @@ def gradient_penalty(weight=10.0, target=1.0):
 
     def penalty(gan, real, fake, labels=None):
         real = ops.cast(real, fake.dtype)
-        eps = replica_uniform(gan, ops.shape(real)[0])
+        eps = replica_slice(lambda n: keras.random.uniform((n,), seed=gan.seed_generator), ops.shape(real)[0])
         eps = ops.reshape(eps, (-1,) + (1,) * (len(real.shape) - 1))
         mixed = eps * real + (1.0 - eps) * fake
         norms = ops.sqrt(squared_input_gradient_norms(gan, mixed, labels) + 1e-12)
@@ -70,3 +63,46 @@ def squared_input_gradient_norms(gan, inputs, labels=None):
     grads = tape.gradient(logits, inputs)
     flat = ops.cast(ops.reshape(grads, (ops.shape(grads)[0], -1)), "float32")
     return ops.sum(ops.square(flat), axis=1)
+
+
+class HistoricalAveraging:
+    """A discriminator regularizer ``weight * ||theta - (1/t) sum_{i<=t} theta[i]||^2``.
+
+    ``theta`` is every trainable variable of ``discriminator``; ``theta[i]`` is its value at the
+    i-th earlier discriminator update, so the average is over past parameters and the first
+    update is not penalised. Each call returns the penalty for the current parameters and then
+    adds them to the running mean. The mean and the count are non-trainable variables
+    (``variables``), saved in checkpoints so that a resumed run continues the same average.
+    Pulling the parameters towards their own history damps the oscillations of gradient descent
+    in a game that has no minimum to settle in.
+    """
+
+    def __init__(self, weight, discriminator):
+        self.weight = float(weight)
+        self.tracked = list(discriminator.trainable_variables)
+        self.means = [
+            keras.Variable(ops.zeros(v.shape), dtype="float32", trainable=False, aggregation="only_first_replica",
+                           name=f"historical_mean_{i}")
+            for i, v in enumerate(self.tracked)
+        ]
+        self.count = keras.Variable(0.0, dtype="float32", trainable=False, aggregation="only_first_replica",
+                                    name="historical_count")
+
+    @property
+    def variables(self):
+        return [*self.means, self.count]
+
+    def penalty(self):
+        """The penalty for the current parameters against the stored mean, without updating it."""
+        seen = ops.cast(self.count > 0, "float32")
+        distance = sum(ops.sum(ops.square(ops.cast(v, "float32") - m)) for v, m in zip(self.tracked, self.means))
+        return self.weight * seen * distance
+
+    def __call__(self, gan, real, fake, labels):
+        penalty = self.penalty()
+        count = ops.convert_to_tensor(self.count)
+        for variable, mean in zip(self.tracked, self.means):
+            value = ops.stop_gradient(ops.cast(variable, "float32"))
+            mean.assign(mean + (value - mean) / (count + 1.0))
+        self.count.assign(count + 1.0)
+        return penalty

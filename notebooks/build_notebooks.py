@@ -50,8 +50,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from gantk.data.mixtures import get_mixture, sample_mixture
-from gantk.evaluation.points import generate_points
-from gantk.training.build import resolve_config
+from gantk.training.points import generate_points
+from gantk.training.config import resolve_config
 from gantk.training.run import load_run, train
 
 STEPS = int(os.environ.get("GANTK_NOTEBOOK_STEPS", "2000"))
@@ -106,7 +106,7 @@ def train_objective(name, variant, **overrides):
     shutil.rmtree(run_dir, ignore_errors=True)
     config = resolve_config(
         variant, dataset="ring8", steps=STEPS, seed=0,
-        options={"checkpoint_every": max(2, STEPS // 10)}, **overrides,
+        checkpoint_every=max(2, STEPS // 10), **overrides,
     )
     return train(config, run_dir=run_dir, progress=False, log=lambda *_: None)
 
@@ -122,7 +122,8 @@ runs = {name: train_objective(name, **spec) for name, spec in OBJECTIVES.items()
     code("""
 fig, axes = plt.subplots(1, len(runs), figsize=(4 * len(runs), 4))
 for axis, (name, run_dir) in zip(np.atleast_1d(axes), runs.items()):
-    config, gan = load_run(run_dir)
+    loaded = load_run(run_dir)
+    config, gan = loaded.config, loaded.gan
     fake = generate_points(gan, config, 2500, seed=1).clip(-5, 5)
     last = history(run_dir)[-1]
     axis.scatter(real[:, 0], real[:, 1], s=2, c="0.75")
@@ -213,8 +214,8 @@ from PIL import Image
 from gantk.evaluation.digits_check import digits_classifier, to_digit_features
 from gantk.evaluation.latent import arithmetic_grid, latent_walk, save_gif, seed_latents
 from gantk.images import grid
-from gantk.latents import to_uint8
-from gantk.training.build import resolve_config
+from gantk.pixels import to_uint8
+from gantk.training.config import resolve_config
 from gantk.training.run import load_run, train
 from gantk.training.sampling import generate_images
 
@@ -236,10 +237,11 @@ def show(images, columns=None, title=None, scale=3):
     code("""
 shutil.rmtree(RUN_DIR, ignore_errors=True)
 config = resolve_config(
-    "dcgan", dataset="digits", image_size=32, width=32, steps=STEPS, seed=0, options={"r1_penalty": 1.0}
+    "dcgan", dataset="digits", image_size=32, width=32, steps=STEPS, seed=0, r1_penalty=1.0
 )
 train(config, run_dir=RUN_DIR, progress=False, log=lambda *_: None)
-config, gan = load_run(RUN_DIR)
+loaded = load_run(RUN_DIR)
+config, gan = loaded.config, loaded.gan
 with open(os.path.join(RUN_DIR, "history.jsonl")) as handle:
     last = [json.loads(line) for line in handle][-1]
 print(f"step {last['step']}: D(x) {last['d_real']:.2f}, D(G(z)) {last['d_fake']:.2f}, diversity {last['diversity']:.2f}")
@@ -321,7 +323,7 @@ import numpy as np
 
 from gantk.export.exporter import export_run
 from gantk.images import grid
-from gantk.training.build import resolve_config
+from gantk.training.config import resolve_config
 from gantk.training.run import load_run, train
 from gantk.training.sampling import sample_uint8
 
@@ -355,7 +357,8 @@ plt.show()
 """),
     md("The runtime's images for a seed are the training code's images for that seed:"),
     code("""
-config, gan = load_run(RUN_DIR)
+loaded = load_run(RUN_DIR)
+config, gan = loaded.config, loaded.gan
 keras_images = sample_uint8(gan, config, 16, seed=0)
 difference = np.abs(keras_images.astype(int) - images.astype(int)).max()
 print(f"largest pixel difference between Keras and ONNX runtime: {difference} (of 255)")

@@ -22,7 +22,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """A DCGAN run of four steps on digits, shared by tests that only read it."""
-    from gantk.training.build import resolve_config
+    from gantk.training.config import resolve_config
     from gantk.training.run import train
 
     run_dir = str(tmp_path_factory.mktemp("runs") / "dcgan-tiny")

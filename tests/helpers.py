@@ -4,11 +4,11 @@ TINY = dict(dataset="digits", image_size=16, width=4, batch_size=8, latent_dim=8
 """Options that make any image variant train in a fraction of a second."""
 
 
-def tiny_config(variant, options=None, **overrides):
+def tiny_config(variant, **overrides):
     """A ``TINY`` config of ``variant`` on its default dataset, with that dataset loaded: (config, data)."""
     from gantk import zoo
     from gantk.data import load_dataset
-    from gantk.training.build import resolve_config
+    from gantk.training.config import resolve_config
     from gantk.training.run import with_data
 
     recipe = zoo.get(variant)
@@ -17,6 +17,6 @@ def tiny_config(variant, options=None, **overrides):
         settings.pop("image_size")
         settings.pop("width")
     settings.update(overrides)
-    config = resolve_config(variant, options=options, **settings)
+    config = resolve_config(variant, **settings)
     data = load_dataset(config.dataset, image_size=config.image_size)
     return with_data(config, data), data

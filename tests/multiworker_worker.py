@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gantk.training.build import resolve_config  # noqa: E402
+from gantk.training.config import resolve_config  # noqa: E402
 from gantk.training.run import train  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +33,7 @@ class SaveWeights(keras.callbacks.Callback):
 
 
 def main(run_dir, weights, steps, resume=False):
-    config = resolve_config("dcgan", steps=int(steps), strategy="multi-worker", options={"sync_bn": True}, **TINY)
+    config = resolve_config("dcgan", steps=int(steps), strategy="multi-worker", sync_bn=True, **TINY)
     train(config, run_dir=run_dir, resume=resume, progress=False, extra_callbacks=[SaveWeights(weights)], log=lambda *_: None)
 
 

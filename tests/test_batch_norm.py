@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gantk.evaluation import speed
+from gantk.bench import speed
 from gantk.nets.batch_norm import FusedBatchNormalization
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
 

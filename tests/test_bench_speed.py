@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from gantk.cli.main import cli
-from gantk.evaluation import speed
+from gantk.bench import speed
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
 
 KEYS = (

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from gantk.cli.main import cli
-from gantk.metrics import extractors
-from gantk.metrics.extractors import ExtractorError
+from gantk.evaluation import extractors
+from gantk.evaluation.extractors import ExtractorError
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def cache_dir(tmp_path_factory):
 
 def test_metric_and_extractor_names_are_checked():
     from gantk.errors import GantkError
-    from gantk.evaluation.images import parse_metrics
+    from gantk.evaluation.sample_quality import parse_metrics
 
     assert parse_metrics("FID, kid,pr,is") == ("fid", "kid", "pr", "is")
     with pytest.raises(GantkError, match="fid, kid, pr, is"):
@@ -101,10 +101,10 @@ def test_evaluate_writes_scores_with_their_protocol_and_reuses_the_reference(tin
 
 def test_points_runs_report_mode_coverage_and_a_scatter_plot(tmp_path):
     from gantk.evaluation.evaluate import evaluate_run
-    from gantk.training.build import resolve_config
+    from gantk.training.config import resolve_config
     from gantk.training.run import train
 
-    config = resolve_config("gan", dataset="ring8", steps=2, batch_size=16, latent_dim=4, options=dict(hidden=[8]))
+    config = resolve_config("gan", dataset="ring8", steps=2, batch_size=16, latent_dim=4, hidden=[8])
     run = train(config, run_dir=str(tmp_path / "ring"), progress=False, log=lambda *_: None)
     result = evaluate_run(run, log=lambda *_: None)
     assert result["kind"] == "points"
@@ -117,14 +117,16 @@ def test_points_runs_report_mode_coverage_and_a_scatter_plot(tmp_path):
 def test_classifier_fid_ranks_trained_below_noise_below_untrained(tmp_path, cache_dir):
     from helpers import TINY
 
-    from gantk.evaluation.images import evaluate_images, noise_images
-    from gantk.training.build import build_gan, resolve_config, seed_everything
+    from gantk.evaluation.sample_quality import evaluate_images, noise_images
+    from gantk.training.build import build_gan, seed_everything
+    from gantk.training.config import resolve_config
     from gantk.training.run import load_run, train
     from gantk.training.sampling import sample_uint8
 
     settings = dict(TINY, width=16, batch_size=32)
     run = train(resolve_config("dcgan", steps=150, **settings), run_dir=str(tmp_path / "dcgan"), progress=False, log=lambda *_: None)
-    config, trained = load_run(run)
+    loaded = load_run(run)
+    config, trained = loaded.config, loaded.gan
     seed_everything(config.seed)
     untrained = build_gan(config)
 

@@ -21,8 +21,10 @@ from gantk.export import exporter, parity, saved_model, serving
 from gantk.export.errors import ExportError, ParityError
 from gantk.export.runtime import Generator
 from gantk.images import save_images
-from gantk.latents import latent_vectors, to_uint8
-from gantk.training.build import build_gan, resolve_config
+from gantk.latents import latent_vectors
+from gantk.pixels import to_uint8
+from gantk.training.build import build_gan
+from gantk.training.config import resolve_config
 from gantk.training.config import TrainConfig
 from helpers import TINY
 
@@ -60,7 +62,7 @@ def conditional_export(tmp_path_factory):
     if "cgan" in zoo.names():
         from gantk.training.run import train
 
-        config = resolve_config("cgan", steps=2, options={"arch": "dcgan"}, **TINY)
+        config = resolve_config("cgan", steps=2, arch="dcgan", **TINY)
         run_dir = train(config, run_dir=str(root / "run"), progress=False, log=lambda *_: None)
         result = exporter.export_run(run_dir, log=lambda *_: None)
         return result, TrainConfig.load(os.path.join(run_dir, "config.json"))
@@ -201,7 +203,7 @@ def test_the_cards_code_runs_and_agrees(exported, conditional_export, monkeypatc
 
 @pytest.mark.parametrize("options", [{}, {"virtual_batch_norm": "generator"}], ids=["plain", "virtual-batch-norm"])
 def test_mixed_precision_generator_is_exported_as_a_float32_copy(tmp_path, options):
-    config = resolve_config("dcgan", options=options, **TINY).with_overrides(image_shape=[16, 16, 1], label_names=DIGIT_NAMES)
+    config = resolve_config("dcgan", **options, **TINY).with_overrides(label_names=DIGIT_NAMES)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_float16")
     try:

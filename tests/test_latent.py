@@ -63,7 +63,8 @@ def test_walk_images_are_the_sample_images_of_the_seeds(tiny_run):
     from gantk.training.run import load_run
     from gantk.training.sampling import sample_uint8
 
-    config, gan = load_run(tiny_run)
+    loaded = load_run(tiny_run)
+    config, gan = loaded.config, loaded.gan
     strip, columns, frames = latent.latent_walk(gan, config, [5, 9, 2], steps=4, method="slerp")
     assert strip.shape[0] == 8 and columns == 4 and frames.shape[0] == 7
     np.testing.assert_array_equal(strip[0], sample_uint8(gan, config, 1, seed=5)[0])
@@ -91,7 +92,8 @@ def test_interpolate_and_arithmetic_commands_write_their_files(tiny_run, tmp_pat
 def test_arithmetic_grid_shows_the_result_latent(tiny_run):
     from gantk.training.run import load_run
 
-    config, gan = load_run(tiny_run)
+    loaded = load_run(tiny_run)
+    config, gan = loaded.config, loaded.gan
     terms = [(1, [1, 2]), (-1, [3])]
     images, columns = latent.arithmetic_grid(gan, config, terms, variations=3)
     assert columns == 4 and images.shape[0] == 3 * columns
@@ -103,13 +105,14 @@ def test_arithmetic_grid_shows_the_result_latent(tiny_run):
 def test_class_walk_of_a_conditional_run_ends_at_each_class(tmp_path):
     from helpers import TINY
 
-    from gantk.training.build import resolve_config
+    from gantk.training.config import resolve_config
     from gantk.training.run import load_run, train
     from gantk.training.sampling import sample_uint8
 
-    config = resolve_config("cgan", steps=1, options=dict(arch="dcgan"), **TINY)
+    config = resolve_config("cgan", steps=1, arch="dcgan", **TINY)
     run = train(config, run_dir=str(tmp_path / "cgan"), progress=False, log=lambda *_: None)
-    config, gan = load_run(run)
+    loaded = load_run(run)
+    config, gan = loaded.config, loaded.gan
     strip, columns, frames = latent.class_walk(gan, config, [4, 7], [3, 8], steps=5)
     assert strip.shape[0] == 10 and columns == 5 and frames.shape[0] == 5
     np.testing.assert_array_equal(strip[0], sample_uint8(gan, config, 1, seed=4, labels=[3])[0])

@@ -15,7 +15,8 @@ from gantk.errors import ConfigError
 from gantk.export import exporter
 from gantk.latents import latent_vectors
 from gantk.nets.latent_mixture import LatentMixture
-from gantk.training.build import build_compiled_gan, resolve_config
+from gantk.training.build import build_compiled_gan
+from gantk.training.config import resolve_config
 from gantk.training.run import with_data
 from helpers import TINY
 
@@ -51,13 +52,13 @@ def test_components_are_picked_in_float32_under_mixed_precision():
     ({"latent_mixture_scale": 0.1}, "needs `latent_mixture`"),
 ])
 def test_bad_options_are_one_clear_error(options, message):
-    config = resolve_config("gan", dataset="ring8", options=options)
     with pytest.raises(ConfigError, match=message):
+        config = resolve_config("gan", dataset="ring8", **options)
         build_compiled_gan(with_data(config, load_dataset("ring8")))
 
 
 def test_a_point_gan_with_the_prior_trains_and_its_generator_reloads(tmp_path):
-    config = resolve_config("gan", dataset="ring8", batch_size=16, latent_dim=4, options={"hidden": [16], "latent_mixture": 6})
+    config = resolve_config("gan", dataset="ring8", batch_size=16, latent_dim=4, hidden=[16], latent_mixture=6)
     data = load_dataset("ring8")
     gan = build_compiled_gan(with_data(config, data))
     assert gan.generator.get_layer("dense1").kernel.shape == (6 + 3, 16)
@@ -70,7 +71,7 @@ def test_a_point_gan_with_the_prior_trains_and_its_generator_reloads(tmp_path):
 
 
 def test_a_dcgan_generator_with_the_prior_exports_to_onnx_with_parity(tmp_path):
-    config = resolve_config("dcgan", options={"latent_mixture": 5, "latent_mixture_scale": 0.5}, **TINY)
+    config = resolve_config("dcgan", latent_mixture=5, latent_mixture_scale=0.5, **TINY)
     config = with_data(config, load_dataset("digits", image_size=16))
     gan = build_compiled_gan(config)
     result = exporter.export_generator(gan, config, str(tmp_path / "export"), 0, formats=["onnx"], log=lambda *_: None)
@@ -86,7 +87,7 @@ def test_the_tuned_mode_configurations_flags_are_stored_in_the_runs_config(tmp_p
     ])
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
-    options = config["options"]
+    options = config
     assert (options["latent_mixture"], options["latent_mixture_scale"], options["dropout"]) == (12, 0.2, 0.0)
     assert (options["lr_decay_steps"], options["r1_penalty"]) == (10, 0.1)
     assert (config["d_learning_rate"], config["g_learning_rate"]) == (1e-3, 2e-3)

@@ -13,11 +13,12 @@ from PIL import Image
 from scipy.spatial.distance import pdist
 
 from gantk import zoo
-from gantk.training.build import resolve_config
+from gantk.evaluation.periodic import PeriodicMetrics
+from gantk.training.config import resolve_config
 from gantk.training.collapse import CollapseAlarm, mean_pairwise_distance
 from gantk.training.plots import loss_curve
 from gantk.training.run import train
-from gantk.zoo.recipe import REGISTRY, Recipe
+from gantk.zoo import RECIPES, Recipe
 
 from helpers import TINY
 
@@ -51,8 +52,8 @@ def monitored_run(tmp_path_factory):
     """Three epochs of 56 steps with per-step records every 20 steps and metrics every 2 epochs."""
     run_dir = str(tmp_path_factory.mktemp("runs") / "monitored")
     options = {"log_every": 20, "eval_every": 2, "eval_extractor": "none", "eval_samples": 256}
-    config = resolve_config("dcgan", epochs=3, **dict(TINY, batch_size=32), options=options)
-    return train(config, run_dir=run_dir, progress=False, log=lambda *_: None)
+    config = resolve_config("dcgan", epochs=3, **dict(TINY, batch_size=32), **options)
+    return train(config, run_dir=run_dir, progress=False, log=lambda *_: None, evaluator=PeriodicMetrics)
 
 
 @pytest.mark.slow
@@ -163,7 +164,7 @@ def gated_generator(config):
 def gated_variant(monkeypatch):
     recipe = zoo.get("dcgan")
     monkeypatch.setitem(
-        REGISTRY, "gated-test",
+        RECIPES, "gated-test",
         Recipe(name="gated-test", summary="test", paper="none", build_generator=gated_generator,
                build_discriminator=recipe.build_discriminator, defaults=recipe.defaults),
     )
@@ -192,7 +193,7 @@ def test_training_warns_on_the_progress_bar_when_the_generator_collapses(tmp_pat
 
 
 def pixel_extractor():
-    from gantk.metrics.extractors import FeatureExtractor
+    from gantk.evaluation.extractors import FeatureExtractor
 
     return FeatureExtractor(
         "pixels", lambda x, training=False: x.reshape(len(x), -1), lambda images: images.astype(np.float32) / 255.0,
@@ -209,13 +210,13 @@ def tiny_gan():
     config = resolve_config("dcgan", **TINY)
     data = load_dataset("digits", image_size=16)
     config = with_data(config, data)
-    return config.with_overrides(options={"eval_every": 1, "eval_samples": 64}), data, build_compiled_gan(config)
+    return config.with_overrides(eval_every=1, eval_samples=64), data, build_compiled_gan(config)
 
 
 @pytest.mark.slow
 def test_eval_every_scores_images_with_the_evaluation_library(tiny_gan, monkeypatch, tmp_path):
-    from gantk.evaluation import images
-    from gantk.training.periodic import PeriodicMetrics
+    from gantk.evaluation import sample_quality as images
+    from gantk.evaluation.periodic import PeriodicMetrics
 
     monkeypatch.setenv("GANTK_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(images, "make_extractor", lambda name, *args, **kwargs: pixel_extractor())
@@ -230,8 +231,8 @@ def test_eval_every_scores_images_with_the_evaluation_library(tiny_gan, monkeypa
 @pytest.mark.slow
 def test_eval_every_falls_back_to_diversity_when_no_extractor_can_be_had(tiny_gan, monkeypatch):
     from gantk.errors import GantkError
-    from gantk.evaluation import images
-    from gantk.training.periodic import PeriodicMetrics
+    from gantk.evaluation import sample_quality as images
+    from gantk.evaluation.periodic import PeriodicMetrics
 
     def unavailable(*args, **kwargs):
         raise GantkError("The InceptionV3 ImageNet weights are not in the Keras cache.")
@@ -239,7 +240,7 @@ def test_eval_every_falls_back_to_diversity_when_no_extractor_can_be_had(tiny_ga
     monkeypatch.setattr(images, "make_extractor", unavailable)
     config, data, gan = tiny_gan
     messages = []
-    metrics = PeriodicMetrics(config.with_overrides(options={"eval_extractor": "inception"}), data, log=messages.append)
+    metrics = PeriodicMetrics(config.with_overrides(eval_extractor="inception"), data, log=messages.append)
     assert set(metrics(gan)) == {"diversity"} and set(metrics(gan)) == {"diversity"}
     assert len(messages) == 1 and "only the diversity statistic" in messages[0]
 

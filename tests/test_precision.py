@@ -7,7 +7,8 @@ import pytest
 from gantk.data.pipeline import training_batches
 from gantk.errors import ConfigError
 from gantk.training import precision
-from gantk.training.build import build_compiled_gan, resolve_config
+from gantk.training.build import build_compiled_gan
+from gantk.training.config import resolve_config
 from gantk.training.jit import resolve_jit_compile
 from gantk.training.run import with_data
 from gantk.data import load_dataset
@@ -43,7 +44,7 @@ def test_mixed_float16_scales_losses_and_keeps_logits_float32():
 
 
 def test_gradient_penalty_stays_finite_in_reduced_precision():
-    config, data = tiny("wgan-gp", precision="mixed_bfloat16", d_steps=1, options={"arch": "dcgan"})
+    config, data = tiny("wgan-gp", precision="mixed_bfloat16", d_steps=1, arch="dcgan")
     gan = build_compiled_gan(config)
     history = fit_two_steps(gan, config, data)
     assert np.isfinite(history["d_loss"][-1])
@@ -77,7 +78,8 @@ def test_a_mixed_precision_run_trains_resumes_and_exports_float32(tmp_path):
     config = resolve_config("dcgan", steps=2, precision="mixed_float16", **TINY)
     run_dir = train(config, run_dir=str(tmp_path / "run"), progress=False, log=lambda *_: None)
     train(config.with_overrides(steps=3), run_dir=run_dir, resume=True, progress=False, log=lambda *_: None)
-    saved, gan = load_run(run_dir)
+    loaded = load_run(run_dir)
+    saved, gan = loaded.config, loaded.gan
     assert saved.precision == "mixed_float16" and int(gan.g_optimizer.iterations.numpy()) == 3
     result = export_run(run_dir, out_dir=str(tmp_path / "export"), log=lambda *_: None)
     assert max(result.parity.values()) < 1e-3

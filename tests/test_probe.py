@@ -15,7 +15,8 @@ from gantk.evaluation import probe
 def test_features_are_each_activation_max_pooled_to_the_grid(tiny_run):
     from gantk.training.run import load_run
 
-    _, gan = load_run(tiny_run)
+    loaded = load_run(tiny_run)
+    _, gan = loaded.config, loaded.gan
     layers = probe.feature_layers(gan.discriminator)
     assert [tuple(layer.output.shape[1:]) for layer in layers] == [(8, 8, 4), (4, 4, 8)]
     images = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 1), dtype=np.uint8)

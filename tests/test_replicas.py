@@ -64,7 +64,7 @@ def assert_same_step(single, mirrored, logs_single, logs_mirrored, atol=2e-6):
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", zoo.names())
 def test_two_replicas_equal_one_device_for_every_variant(variant):
-    config, data = tiny_config(variant, options={"dropout": 0.0}, batch_norm=False, **SGD)
+    config, data = tiny_config(variant, dropout=0.0, batch_norm=False, **SGD)
     assert_same_step(*one_step_both_ways(config, data))
 
 
@@ -72,13 +72,13 @@ def test_wgan_gp_penalty_is_scaled_for_the_global_batch():
     """The penalty alone (weight 100, the critic loss made negligible by a tiny critic step) still agrees."""
     if "wgan-gp" not in zoo.names():
         pytest.skip("wgan-gp is not registered")
-    config, data = tiny_config("wgan-gp", options={"gp_weight": 100.0}, batch_norm=False, d_steps=1, **SGD)
+    config, data = tiny_config("wgan-gp", gp_weight=100.0, batch_norm=False, d_steps=1, **SGD)
     single, mirrored, logs_single, logs_mirrored = one_step_both_ways(config, data)
     assert_same_step(single, mirrored, logs_single, logs_mirrored)
 
 
 def test_r1_penalty_is_scaled_for_the_global_batch():
-    config, data = tiny_config("dcgan", options={"r1_penalty": 100.0}, batch_norm=False, **SGD)
+    config, data = tiny_config("dcgan", r1_penalty=100.0, batch_norm=False, **SGD)
     assert_same_step(*one_step_both_ways(config, data))
 
 
@@ -88,7 +88,7 @@ def test_batch_norm_is_per_replica_unless_synchronised():
     gaps = [float(np.abs(a.numpy() - b.numpy()).max()) for a, b in zip(trainable(single), trainable(mirrored))]
     assert max(gaps) > 1e-5, "per-replica statistics of half batches must give a different step"
 
-    config, data = tiny_config("dcgan", options={"sync_bn": True}, batch_norm=True, **SGD)
+    config, data = tiny_config("dcgan", sync_bn=True, batch_norm=True, **SGD)
     single, mirrored, logs_single, logs_mirrored = one_step_both_ways(config, data)
     assert_same_step(single, mirrored, logs_single, logs_mirrored, atol=1e-5)
     moving = [v for v in single.discriminator.non_trainable_variables + single.generator.non_trainable_variables]
@@ -99,7 +99,7 @@ def test_batch_norm_is_per_replica_unless_synchronised():
 
 
 def test_the_generator_average_moves_the_same_on_two_replicas():
-    config, data = tiny_config("dcgan", options={"generator_ema": 0.5}, batch_norm=False, **SGD)
+    config, data = tiny_config("dcgan", generator_ema=0.5, batch_norm=False, **SGD)
     single, mirrored, logs_single, logs_mirrored = one_step_both_ways(config, data)
     assert_same_step(single, mirrored, logs_single, logs_mirrored)
     for a, b in zip(single.average.variables, mirrored.average.variables):

@@ -11,7 +11,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from gantk.export.runtime import Generator
-from gantk.latents import latent_vectors, to_uint8
+from gantk.latents import latent_vectors
+from gantk.pixels import to_uint8
 
 LATENT_DIM = 8
 SHAPE = (4, 4, 1)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gantk.errors import RunDirError, TrainingDiverged
-from gantk.training.build import resolve_config
+from gantk.training.config import resolve_config
 from gantk.training.checkpoint import latest_checkpoint, list_checkpoints, restore_checkpoint
 from gantk.training.config import TrainConfig
 from gantk.training.run import load_run, segments, train
@@ -45,7 +45,7 @@ def checkpoint_arrays(run_dir):
 
 @pytest.mark.slow
 def test_ten_plus_ten_steps_with_a_restart_equal_twenty(tmp_path):
-    base = dict(TINY, batch_size=64, options={"generator_ema": 0.9})
+    base = dict(TINY, batch_size=64, generator_ema=0.9)
     quiet_train(resolve_config("dcgan", steps=20, **base), tmp_path / "straight")
     quiet_train(resolve_config("dcgan", steps=10, **base), tmp_path / "restarted")
     quiet_train(resolve_config("dcgan", steps=20, **base), tmp_path / "restarted", resume=True)
@@ -65,7 +65,7 @@ def test_resume_needs_an_existing_run_and_a_new_run_needs_an_empty_directory(tmp
 
 
 def test_a_truncated_checkpoint_is_reported_not_loaded(tmp_path, tiny_run):
-    config, gan = load_run(tiny_run)
+    gan = load_run(tiny_run).gan
     broken = tmp_path / "ckpt-00000009.npz"
     broken.write_bytes(open(latest_checkpoint(tiny_run), "rb").read()[:200])
     with pytest.raises(RunDirError, match="cannot be read"):
@@ -88,7 +88,7 @@ class ExplodeAfter(keras.callbacks.Callback):
 
 def test_nan_losses_stop_training_and_keep_the_last_good_checkpoint(tmp_path):
     run_dir = tmp_path / "diverging"
-    config = resolve_config("dcgan", steps=40, options={"checkpoint_every": 2}, **TINY)
+    config = resolve_config("dcgan", steps=40, checkpoint_every=2, **TINY)
     with pytest.raises(TrainingDiverged, match=r"Training diverged at step 4: \w+ became nan.*ckpt-00000002"):
         train(config, run_dir=str(run_dir), progress=False, extra_callbacks=[ExplodeAfter(3)])
     assert [os.path.basename(p) for p in list_checkpoints(run_dir)] == ["ckpt-00000002.npz"]

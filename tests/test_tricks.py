@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 from click.testing import CliRunner
 
-from gantk import losses, tricks
+from gantk import losses
+from gantk.training import tricks
 from gantk.cli.main import cli
 from gantk.data import load_dataset
 from gantk.data.pipeline import training_batches
@@ -17,9 +18,11 @@ from gantk.errors import ConfigError
 from gantk.latents import latent_vectors
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
 from gantk.nets.mlp import mlp_generator
-from gantk.nets.tricks import DropReference, MinibatchDiscrimination, ReferenceBatch, VirtualBatchNormalization
-from gantk.regularizers_history import HistoricalAveraging
-from gantk.training.build import build_compiled_gan, resolve_config
+from gantk.nets.minibatch_discrimination import MinibatchDiscrimination
+from gantk.nets.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
+from gantk.regularizers import HistoricalAveraging
+from gantk.training.build import build_compiled_gan
+from gantk.training.config import resolve_config
 from gantk.training.checkpoint import latest_checkpoint
 from gantk.training.run import train, with_data
 
@@ -117,22 +120,22 @@ def test_virtual_batch_normalization_matches_the_reference_statistics_formula():
 def test_a_virtual_batch_norm_generator_treats_examples_independently():
     generator = tricks.with_virtual_batch_norm(dcgan_generator(8, (16, 16, 1), width=4), 6)
     names = [layer.name for layer in generator.layers]
-    assert "project_bn_virtual" in names and not any(isinstance(l, keras.layers.BatchNormalization) for l in generator.layers)
+    assert "project_bn_virtual" in names and not any(isinstance(layer, keras.layers.BatchNormalization) for layer in generator.layers)
     tricks.set_generator_reference(generator, seed=3)
-    reference = [l for l in generator.layers if isinstance(l, ReferenceBatch)][0].reference.numpy()
+    reference = [layer for layer in generator.layers if isinstance(layer, ReferenceBatch)][0].reference.numpy()
     np.testing.assert_array_equal(reference, latent_vectors(6, 8, 4))
     z = RNG.standard_normal((5, 8)).astype("float32")
     batch = np.asarray(generator(z, training=True))
     assert batch.shape == (5, 16, 16, 1)
     np.testing.assert_allclose(np.asarray(generator(z[2:3], training=False))[0], batch[2], rtol=1e-4, atol=1e-5)
     mlp = tricks.with_virtual_batch_norm(mlp_generator(8, (2,), hidden=[16, 16]), 6)
-    assert [l.name for l in mlp.layers if isinstance(l, VirtualBatchNormalization)] == ["dense1_virtual", "dense2_virtual"]
+    assert [layer.name for layer in mlp.layers if isinstance(layer, VirtualBatchNormalization)] == ["dense1_virtual", "dense2_virtual"]
 
 
 def test_minibatch_discrimination_goes_before_the_logit_of_any_discriminator():
     base = dcgan_discriminator((16, 16, 1), width=4)
     discriminator = tricks.insert_before_logit(base, MinibatchDiscrimination(6, 2, name="minibatch_discrimination"))
-    assert [l.name for l in discriminator.layers][-2:] == ["minibatch_discrimination", "logit"]
+    assert [layer.name for layer in discriminator.layers][-2:] == ["minibatch_discrimination", "logit"]
     assert isinstance(discriminator.layers[-3], keras.layers.Flatten)
     assert discriminator.get_layer("down1") is base.get_layer("down1")
     assert discriminator.get_layer("logit").kernel.shape == (base.get_layer("logit").kernel.shape[0] + 6, 1)
@@ -181,7 +184,7 @@ def test_historical_averaging_penalises_the_distance_to_the_mean_of_past_paramet
 def test_instance_noise_is_annealed_linearly_to_zero():
     noise = tricks.InstanceNoise(0.4, steps=10)
     assert [round(float(noise.current_std(t)), 6) for t in (0, 5, 10, 20)] == [0.4, 0.2, 0.0, 0.0]
-    _, _, gan = tiny_gan(options={"instance_noise": 0.4, "instance_noise_steps": 10})
+    _, _, gan = tiny_gan(instance_noise=0.4, instance_noise_steps=10)
     images = tf.zeros((256, 16, 16, 1))
     assert abs(float(tf.math.reduce_std(gan.perturb(images))) - 0.4) < 0.01
     gan.g_optimizer.iterations.assign(10)
@@ -193,14 +196,16 @@ def test_trick_options_are_checked():
         ({"virtual_batch_norm": "critic"}, "must be one of generator"),
         ({"historical_averaging": -1}, "must be a positive number"),
         ({"r1_penalty": "strong"}, "must be a positive number"),
-        ({"minibatch_discrimination": {"num_kernels": 0}}, "positive integers"),
+        ({"minibatch_discrimination": True, "minibatch_kernels": 0}, "positive integer"),
     ]:
         with pytest.raises(ConfigError, match=message):
-            tiny_gan(options=options)
+            tiny_gan(**options)
 
 
 ALL_TRICKS = {
-    "minibatch_discrimination": {"num_kernels": 8, "kernel_dim": 3},
+    "minibatch_discrimination": True,
+    "minibatch_kernels": 8,
+    "minibatch_kernel_dim": 3,
     "historical_averaging": 0.01,
     "virtual_batch_norm": "both",
     "reference_batch_size": 8,
@@ -212,8 +217,8 @@ ALL_TRICKS = {
 
 @pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty"])
 def test_each_trick_trains_two_steps(option):
-    options = {option: ALL_TRICKS[option], "reference_batch_size": 8}
-    config, data, gan = tiny_gan(options=options, label_smoothing=0.9)
+    options = {key: value for key, value in ALL_TRICKS.items() if key.startswith(option)}
+    config, data, gan = tiny_gan(**options, reference_batch_size=8, label_smoothing=0.9)
     tricks.choose_real_reference(gan, data, config)
     history = gan.fit(training_batches(data, config.batch_size, seed=0), steps_per_epoch=2, epochs=1, verbose=0)
     assert int(gan.g_optimizer.iterations.numpy()) == 2
@@ -231,8 +236,8 @@ def quiet_train(config, run_dir, resume=False):
 
 @pytest.mark.slow
 def test_all_tricks_together_resume_exactly(tmp_path):
-    quiet_train(resolve_config("dcgan", steps=4, options=ALL_TRICKS, **TINY), tmp_path / "straight")
-    quiet_train(resolve_config("dcgan", steps=2, options=ALL_TRICKS, **TINY), tmp_path / "split")
+    quiet_train(resolve_config("dcgan", steps=4, **ALL_TRICKS, **TINY), tmp_path / "straight")
+    quiet_train(resolve_config("dcgan", steps=2, **ALL_TRICKS, **TINY), tmp_path / "split")
     quiet_train(resolve_config("dcgan", steps=4, **TINY), tmp_path / "split", resume=True)
     straight, split = checkpoint_arrays(tmp_path / "straight"), checkpoint_arrays(tmp_path / "split")
     assert straight.keys() == split.keys() and int(split["step"]) == 4
@@ -241,7 +246,7 @@ def test_all_tricks_together_resume_exactly(tmp_path):
     for key in straight:
         np.testing.assert_allclose(split[key], straight[key], rtol=1e-5, atol=1e-6, err_msg=key)
     config = json.load(open(tmp_path / "split" / "config.json"))
-    assert config["options"]["virtual_batch_norm"] == "both"
+    assert config["virtual_batch_norm"] == "both"
     data = load_dataset("digits", image_size=16)
     first = next(iter(training_batches(data, 8, seed=0)))["image"].numpy()
     reference_key = next(k for k in split if k.startswith("discriminator/") and split[k].shape == (8, 16, 16, 1))
@@ -259,8 +264,9 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
     assert config["label_smoothing"] == 0.9
-    assert {k: config["options"][k] for k in ("minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty")} == {
-        "minibatch_discrimination": {"num_kernels": 100, "kernel_dim": 5},
+    minibatch = ("minibatch_discrimination", "minibatch_kernels", "minibatch_kernel_dim")
+    assert [config[k] for k in minibatch] == [True, 100, 5]
+    assert {k: config[k] for k in ("historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty")} == {
         "historical_averaging": 0.01,
         "virtual_batch_norm": "generator",
         "instance_noise": 0.1,

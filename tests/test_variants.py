@@ -15,16 +15,17 @@ from gantk.data.mixtures import MIXTURES, NUM_EXAMPLES, sample_mixture
 from gantk.data.pipeline import training_batches
 from gantk.errors import ConfigError
 from gantk.evaluation import digits_check
-from gantk.evaluation.points import evaluate_points, plot_points
+from gantk.training.points import evaluate_points, plot_points
 from gantk.metrics.modes import mode_coverage
 from gantk.regularizers import gradient_penalty, r1_penalty
-from gantk.training.build import build_compiled_gan, resolve_config
+from gantk.training.build import build_compiled_gan
+from gantk.training.config import resolve_config
 from gantk.training.gan import GAN
-from gantk.training.run import check_data_kind, with_data
+from gantk.training.run import check_labels, with_data
 
 from helpers import TINY
 
-POINTS = dict(batch_size=8, latent_dim=8, seed=0, options=dict(hidden=[16, 16]))
+POINTS = dict(batch_size=8, latent_dim=8, seed=0, hidden=[16, 16])
 
 
 def tiny(variant, dataset, **overrides):
@@ -33,7 +34,7 @@ def tiny(variant, dataset, **overrides):
     config = resolve_config(variant, **options)
     data = load_dataset(config.dataset, image_size=config.image_size)
     config = with_data(config, data)
-    check_data_kind(config, data)
+    check_labels(config, data)
     return config, data
 
 
@@ -49,7 +50,7 @@ def train_two_steps(config, data):
     [
         ("gan", "ring8", {}),
         ("gan", "digits", dict(loss="minimax", d_steps=2)),
-        ("cgan", "digits", dict(options=dict(arch="dcgan"))),
+        ("cgan", "digits", dict(arch="dcgan")),
         ("cgan", "ring8", {}),
         ("wgan", "grid25", {}),
         ("wgan-gp", "ring8", {}),
@@ -68,11 +69,11 @@ def test_variant_trains_on_its_data(variant, dataset, overrides):
 
 def test_paper_settings_of_the_recipes():
     gan_config, _ = tiny("gan", "ring8")
-    assert gan_config.loss == "non-saturating" and gan_config.options["dropout"] > 0
+    assert gan_config.loss == "non-saturating" and gan_config.dropout > 0
     wgan, _ = tiny("wgan", "ring8")
     assert (wgan.loss, wgan.optimizer, wgan.d_learning_rate, wgan.d_steps, wgan.clip_discriminator) == ("wasserstein", "rmsprop", 5e-5, 5, 0.01)
     gp, _ = tiny("wgan-gp", "digits")
-    assert (gp.optimizer, gp.d_learning_rate, gp.beta_1, gp.beta_2, gp.d_steps, gp.options["gp_weight"]) == ("adam", 1e-4, 0.5, 0.9, 5, 10.0)
+    assert (gp.optimizer, gp.d_learning_rate, gp.beta_1, gp.beta_2, gp.d_steps, gp.gp_weight) == ("adam", 1e-4, 0.5, 0.9, 5, 10.0)
     critic = build_compiled_gan(gp).discriminator
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in critic.layers)
 
@@ -87,11 +88,11 @@ def test_weight_clipping_holds_the_critic_in_the_box():
 
 def test_bad_architecture_and_data_kind_are_refused():
     with pytest.raises(ConfigError, match="Point data needs the mlp"):
-        build_compiled_gan(tiny("wgan-gp", "ring8", options=dict(arch="dcgan"))[0])
+        build_compiled_gan(tiny("wgan-gp", "ring8", arch="dcgan")[0])
     with pytest.raises(ConfigError, match="trains on image data"):
         tiny("dcgan", "ring8")
     with pytest.raises(ConfigError, match="hidden"):
-        build_compiled_gan(tiny("gan", "ring8", options=dict(hidden=[0]))[0])
+        build_compiled_gan(tiny("gan", "ring8", hidden=[0])[0])
 
 
 def critic_gan(discriminator, num_classes=0):
@@ -209,7 +210,7 @@ def test_a_point_run_writes_a_scatter_plot_and_mode_counts(tmp_path):
     run = tmp_path / "run"
     record = json.loads((run / "history.jsonl").read_text().splitlines()[-1])
     assert record["modes_total"] == 8 and 0 <= record["modes_covered"] <= 8 and 0 <= record["high_quality_fraction"] <= 1
-    assert json.loads((run / "config.json").read_text())["options"]["hidden"] == [8, 8]
+    assert json.loads((run / "config.json").read_text())["hidden"] == [8, 8]
     for png in (run / "samples.png", run / "samples" / "epoch-0001.png"):
         assert png.read_bytes()[:4] == b"\x89PNG"
     points = tmp_path / "points.npy"
@@ -253,7 +254,8 @@ def test_conditional_run_samples_one_label_from_the_cli(tmp_path):
     assert np.load(out).shape == (5, 16, 16, 1)
     from gantk.training.run import load_run
 
-    config, gan = load_run(run)
+    loaded = load_run(run)
+    config, gan = loaded.config, loaded.gan
     result = digits_check.conditional_accuracy(gan, config, per_label=3)
     assert sorted(result["per_label"]) == list(range(10)) and 0 <= result["accuracy"] <= 1
     assert os.path.exists(os.path.join(run, "samples.png"))
@@ -277,15 +279,15 @@ def test_bench_modes_runs_the_protocol_and_prints_the_published_rows(tmp_path):
 
 
 def test_the_tuned_mode_row_uses_the_latent_mixture_and_the_weight_average_and_sets_r1_per_mixture():
-    from gantk.evaluation.mode_bench import for_dataset, rows, run_one
+    from gantk.bench.modes import for_dataset, rows, run_one
 
     name, variant, settings = rows([], best=True)[-1]
     ring, grid = for_dataset(settings, "ring8"), for_dataset(settings, "grid25")
-    assert (ring["options"]["r1_penalty"], grid["options"]["r1_penalty"]) == (0.1, 1.0)
+    assert (ring["r1_penalty"], grid["r1_penalty"]) == (0.1, 1.0)
     assert ring["batch_size"] == grid["batch_size"] == 256
-    assert "per_dataset" not in ring and ring["options"]["latent_mixture"] == 500
-    assert ring["options"]["generator_ema"] == grid["options"]["generator_ema"] == 0.999
+    assert "per_dataset" not in ring and ring["latent_mixture"] == 500
+    assert ring["generator_ema"] == grid["generator_ema"] == 0.999
     gan, config, figures = run_one(variant, "grid25", 0, settings, steps=2)
-    assert config.options["r1_penalty"] == 1.0 and config.options["lr_decay_steps"] == 2
+    assert config.r1_penalty == 1.0 and config.lr_decay_steps == 2
     assert gan.generator.get_layer("latent_mixture").components == 500 and gan.average.decay == 0.999
     assert figures["modes_total"] == 25

@@ -12,8 +12,9 @@ from gantk.errors import ConfigError
 from gantk.export import exporter
 from gantk.export.saved_model import run_saved_model
 from gantk.latents import latent_vectors
-from gantk.nets.tricks import ReferenceBatch
-from gantk.training.build import build_compiled_gan, resolve_config
+from gantk.nets.virtual_batch_norm import ReferenceBatch
+from gantk.training.build import build_compiled_gan
+from gantk.training.config import resolve_config
 from gantk.training.run import load_run, with_data
 from gantk.training.weight_average import GeneratorAverage
 
@@ -39,8 +40,8 @@ def test_the_average_moves_by_the_decay_and_copies_integer_variables():
 
 @pytest.mark.parametrize("decay", [0, 1, 1.5, "x"])
 def test_a_decay_outside_0_1_is_one_clear_error(decay):
-    config = resolve_config("gan", dataset="ring8", options={"hidden": [8], "generator_ema": decay})
     with pytest.raises(ConfigError, match="must be a decay in \\(0, 1\\)"):
+        config = resolve_config("gan", dataset="ring8", hidden=[8], generator_ema=decay)
         build_compiled_gan(with_data(config, load_dataset("ring8")))
     bad = CliRunner().invoke(cli, ["train", "gan", "--generator-ema", str(decay)])
     assert bad.exit_code == 2 and "--generator-ema" in bad.output
@@ -52,8 +53,9 @@ def test_a_run_samples_saves_and_exports_the_average_not_the_last_weights(tmp_pa
         "--latent-dim", "8", "--steps", "30", "--generator-ema", "0.9", "--quiet", "--out", str(tmp_path / "run"),
     ])
     assert result.exit_code == 0, result.output
-    config, gan = load_run(str(tmp_path / "run"))
-    assert config.options["generator_ema"] == 0.9
+    loaded = load_run(str(tmp_path / "run"))
+    config, gan = loaded.config, loaded.gan
+    assert config.generator_ema == 0.9
     z = latent_vectors(64, 8, seed=3)
     averaged, last = np.asarray(gan.inference_generator(z)), np.asarray(gan.generator(z))
     assert np.abs(averaged - last).max() > 1e-3, "30 updates at decay 0.9 must leave the average behind the weights"

@@ -1,16 +1,16 @@
 """The 8x8 handwritten digits that ship inside scikit-learn: a real dataset that needs no download."""
 
 import numpy as np
-import tensorflow as tf
 
-from gantk.data.registry import register_source
-from gantk.data.resize import square_uint8
-from gantk.data.source import ImageData
+from gantk.data.source import BundledSource, DatasetFacts, ImageData
 
 
 def load_digits_images(image_size=32, channels=1):
     """The 1,797 UCI optical-recognition digits (Alpaydin & Kaynak 1998), upsampled to ``image_size``."""
+    import tensorflow as tf
     from sklearn.datasets import load_digits
+
+    from gantk.data.resize import square_uint8
 
     digits = load_digits()
     pixels = np.rint(digits.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
@@ -26,8 +26,9 @@ def load_digits_images(image_size=32, channels=1):
     )
 
 
-def _digits_source(image_size, channels):
-    return load_digits_images(image_size=image_size, channels=channels or 1)
-
-
-register_source("digits", _digits_source)
+SOURCE = BundledSource(
+    name="digits",
+    summary="1,797 handwritten digits, 8x8 grey, 10 classes (scikit-learn)",
+    facts=DatasetFacts(kind="image", channels=1, image_size=32),
+    load=lambda image_size, channels, split=None: load_digits_images(image_size=image_size, channels=channels or 1),
+)

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from gantk.data.source import BundledSource, DatasetFacts, ImageData
 from gantk.errors import DatasetError
 from gantk.metrics.modes import GRID25_STD, RING8_STD, grid25_centers, ring8_centers
 
@@ -47,8 +48,6 @@ def sample_mixture(name, n=NUM_EXAMPLES, seed=SEED):
 def load_mixture(name):
     import tensorflow as tf
 
-    from gantk.data.source import ImageData
-
     points, modes = sample_mixture(name)
     return ImageData(
         name=name,
@@ -60,11 +59,12 @@ def load_mixture(name):
     )
 
 
-def _register():
-    from gantk.data.registry import register_source
-
-    for name in MIXTURES:
-        register_source(name, lambda image_size=None, channels=None, name=name: load_mixture(name))
-
-
-_register()
+SOURCES = tuple(
+    BundledSource(
+        name=name,
+        summary=f"2-D Gaussian mixture of {len(mixture.centers)} modes (point data)",
+        facts=DatasetFacts(kind="points", point_dim=mixture.centers.shape[1]),
+        load=lambda image_size=None, channels=None, split=None, name=name: load_mixture(name),
+    )
+    for name, mixture in MIXTURES.items()
+)

@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from gantk.errors import DatasetError
+from gantk.pixels import tensor_from_uint8
 
 SHUFFLE_BUFFER = 65_536
 
@@ -22,7 +23,7 @@ def scale_images(batch):
     """uint8 pixels to float32 in [-1, 1], the range of the generator's tanh (Radford et al. 2015)."""
     image = batch["image"]
     if image.dtype == tf.uint8:
-        image = tf.cast(image, tf.float32) / 127.5 - 1.0
+        image = tensor_from_uint8(image)
     return {**batch, "image": image}
 
 

@@ -1,6 +1,7 @@
-"""What every dataset loader returns: unbatched examples plus the facts that describe them."""
+"""What every dataset loader returns, and what a bundled dataset declares before it loads."""
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 
 @dataclass
@@ -21,3 +22,27 @@ class ImageData:
     @property
     def num_classes(self):
         return len(self.label_names) if self.label_names else 0
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a dataset is, known before it loads: image or point data, its channels and default size.
+
+    ``channels`` is None when the data decides (a folder is read as RGB unless told otherwise);
+    ``point_dim`` is the length of a point of point data.
+    """
+
+    kind: str = "image"
+    channels: int = None
+    image_size: int = 64
+    point_dim: int = None
+
+
+@dataclass(frozen=True)
+class BundledSource:
+    """A dataset that ships with gantk: its facts and ``load(image_size, channels, split) -> ImageData``."""
+
+    name: str
+    summary: str
+    facts: DatasetFacts
+    load: Callable

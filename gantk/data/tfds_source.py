@@ -6,7 +6,7 @@ import socket
 import tensorflow as tf
 
 from gantk.data.resize import square_uint8
-from gantk.data.source import ImageData
+from gantk.data.source import DatasetFacts, ImageData
 from gantk.errors import DatasetError
 
 CELEB_A_FACE_CROP = 108
@@ -36,21 +36,32 @@ def missing_files_message(name, data_dir, reason):
     )
 
 
-def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir=None, download=True):
-    """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop."""
+def image_builder(name, data_dir):
+    """The tensorflow-datasets builder of an image dataset, or a clear error for any other name."""
     import tensorflow_datasets as tfds
 
-    data_dir = data_dir or default_data_dir()
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
-        raise DatasetError(
-            f"Unknown dataset {name!r}: use digits, ring8, grid25, a folder of images, "
-            "or a tensorflow-datasets image dataset such as mnist, fashion_mnist, cifar10 or celeb_a."
-        ) from None
-    features = builder.info.features
-    if "image" not in features:
+        from gantk.data import unknown_dataset_message
+
+        raise DatasetError(unknown_dataset_message(name)) from None
+    if "image" not in builder.info.features:
         raise DatasetError(f"Dataset {name!r} has no 'image' feature, so it cannot train an image GAN.")
+    return builder
+
+
+def tfds_facts(name, data_dir=None):
+    """The ``DatasetFacts`` of a tensorflow-datasets image dataset, from its builder's declared features."""
+    builder = image_builder(name, data_dir or default_data_dir())
+    return DatasetFacts(kind="image", channels=builder.info.features["image"].shape[-1] or 3, image_size=64)
+
+
+def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir=None, download=True):
+    """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop."""
+    data_dir = data_dir or default_data_dir()
+    builder = image_builder(name, data_dir)
+    features = builder.info.features
     try:
         dataset = _load_prepared(builder, name, split, data_dir, download)
     except DatasetError:

@@ -9,7 +9,7 @@ generated images are block-averaged back to 8x8 on the digits' 0-16 scale.
   its class at least 0.8), beside the same fraction for real digits it did not see, and how
   many samples fall in each class (every class should appear).
 
-    python -m gantk.evaluation.digits_check RUN_DIR [--per-label 100] [--n 1000] [--seed 0]
+    gantk digits-check RUN_DIR [--per-label 100] [--n 1000] [--seed 0]
 """
 
 import functools
@@ -91,7 +91,7 @@ def sample_confidence(images, threshold=0.8):
 
 
 def check_digits_run(config):
-    if config.dataset != "digits" or len(config.image_shape) != 3:
+    if config.dataset != "digits" or config.is_points:
         raise ConfigError(f"The digits check needs a run on the digits dataset. Received: {config.variant} on {config.dataset}")
 
 
@@ -113,26 +113,8 @@ def conditional_accuracy(gan, config, per_label=100, seed=0):
     return label_accuracy(images, labels)
 
 
-def main(argv=None):
-    import argparse
-    import json
-
-    from gantk.training.run import load_run
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir")
-    parser.add_argument("--per-label", type=int, default=100, help="conditional runs: images per label")
-    parser.add_argument("--n", type=int, default=1000, help="unconditional runs: images")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    config, gan = load_run(args.run_dir)
-    if gan.conditional:
-        result = conditional_accuracy(gan, config, args.per_label, args.seed)
-    else:
-        result = unconditional_confidence(gan, config, args.n, args.seed)
-    print(json.dumps(result, indent=1))
-    return result
-
-
-if __name__ == "__main__":
-    main()
+def check_run(run, n=1000, per_label=100, seed=0):
+    """The digits check of a loaded ``Run``: label accuracy when conditional, else the confident share."""
+    if run.gan.conditional:
+        return conditional_accuracy(run.gan, run.config, per_label, seed)
+    return unconditional_confidence(run.gan, run.config, n, seed)

@@ -1,8 +1,8 @@
 """``gantk evaluate``: a run's latest checkpoint scored as images (FID, KID, P/R, IS) or as 2-D points (modes)."""
 
-import json
 import os
 
+from gantk.files import write_json_atomically
 from gantk.training import run_dir as layout
 
 DEFAULT_JSON = "evaluation.json"
@@ -11,15 +11,13 @@ POINTS_PLOT = "evaluation-points.png"
 
 def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, inception_weights=None, cache_dir=None, plot=None, log=print):
     """Evaluate ``run_dir``; returns ``dict(run, variant, dataset, kind, scores, protocol)``."""
-    from gantk.evaluation import points
-    from gantk.training.checkpoint import latest_checkpoint
+    from gantk.training import points
     from gantk.training.run import load_run
 
-    config, gan = load_run(run_dir)
-    checkpoint = latest_checkpoint(run_dir)
-    step = int(os.path.basename(checkpoint)[len("ckpt-") : -len(".npz")])
+    run = load_run(run_dir)
+    config, gan, step = run.config, run.gan, run.step
     result = dict(run=os.path.abspath(run_dir), variant=config.variant, dataset=config.dataset)
-    if points.is_points(config):
+    if config.is_points:
         scores = points.evaluate_points(gan, config, n=points.NUM_SAMPLES, seed=seed)
         from gantk.data.mixtures import sample_mixture
 
@@ -33,7 +31,7 @@ def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, incepti
         )
         return dict(result, kind="points", scores=scores, protocol=protocol)
 
-    from gantk.evaluation.images import METRICS, default_extractor, evaluate_images, parse_metrics
+    from gantk.evaluation.sample_quality import METRICS, default_extractor, evaluate_images, parse_metrics
     from gantk.training.sampling import sample_uint8
 
     extractor = extractor or default_extractor(config)
@@ -48,14 +46,7 @@ def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, incepti
 
 
 def write_json(result, path):
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    temporary = path + ".tmp"
-    with open(temporary, "w") as handle:
-        json.dump(result, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-    os.replace(temporary, path)
-    return path
+    return write_json_atomically(path, result)
 
 
 def default_json_path(run_dir):

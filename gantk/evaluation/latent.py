@@ -10,7 +10,8 @@ Conditional generators can also be walked between classes by blending one-hot la
 import numpy as np
 
 from gantk.errors import ConfigError, GantkError
-from gantk.latents import latent_vectors, to_uint8
+from gantk.latents import latent_vectors
+from gantk.pixels import to_uint8
 
 METHODS = ("slerp", "lerp")
 

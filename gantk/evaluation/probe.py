@@ -12,6 +12,7 @@ features can be read against the pixels' on the same split.
 import numpy as np
 
 from gantk.errors import ConfigError, DatasetError
+from gantk.pixels import from_uint8
 
 GRID = 4
 TEST_FRACTION = 0.25
@@ -56,7 +57,7 @@ def discriminator_features(gan, images, grid=GRID, batch_size=256):
     model = feature_model(gan.discriminator, grid)
     chunks = []
     for start in range(0, len(images), batch_size):
-        x = np.asarray(images[start : start + batch_size], np.float32) / 127.5 - 1.0
+        x = from_uint8(images[start : start + batch_size])
         inputs = [x, np.zeros(len(x), np.int32)] if gan.conditional else x
         chunks.append(np.asarray(model(inputs, training=False), np.float32))
     return np.concatenate(chunks)
@@ -86,7 +87,8 @@ def run_probe(run_dir, dataset=None, split=None, limit=None, test_fraction=TEST_
     from gantk.data.arrays import to_arrays
     from gantk.training.run import load_run
 
-    config, gan = load_run(run_dir)
+    loaded = load_run(run_dir)
+    config, gan = loaded.config, loaded.gan
     if len(config.image_shape or ()) != 3:
         raise ConfigError(f"The probe needs an image run; {run_dir!r} trains on {config.dataset} points.")
     dataset = dataset or config.dataset
@@ -101,8 +103,8 @@ def run_probe(run_dir, dataset=None, split=None, limit=None, test_fraction=TEST_
     log(f"Probing {len(train_x)} training and {len(test_x)} test images of {dataset}.")
     features = discriminator_features(gan, np.concatenate([train_x, test_x]), grid)
     train_f, test_f = features[: len(train_x)], features[len(train_x) :]
-    pixels_train = train_x.astype(np.float32) / 127.5 - 1.0
-    pixels_test = test_x.astype(np.float32) / 127.5 - 1.0
+    pixels_train = from_uint8(train_x)
+    pixels_test = from_uint8(test_x)
     return dict(
         run=run_dir,
         dataset=dataset,

@@ -17,9 +17,9 @@ distance so the statistics of a reference set can be computed once and cached.
 import warnings
 
 import numpy as np
-from scipy import linalg
 
 from gantk.errors import GantkError
+from gantk.metrics.validation import as_matrix
 
 EPSILON = 1e-6
 _SQRTM_RESIDUAL_TOLERANCE = 1e-3
@@ -28,14 +28,14 @@ _IMAGINARY_TOLERANCE = 1e-3
 
 def feature_statistics(features):
     """Return the mean ``(d,)`` and unbiased covariance ``(d, d)`` of ``(n, d)`` features."""
-    features = _as_features(features, "features")
+    features = as_matrix(features, "features")
     return features.mean(axis=0), np.atleast_2d(np.cov(features, rowvar=False))
 
 
 def frechet_distance(real_features, fake_features):
     """Return the Frechet distance (the FID on Inception features) of two ``(n, d)`` sets."""
-    real_features = _as_features(real_features, "real_features")
-    fake_features = _as_features(fake_features, "fake_features")
+    real_features = as_matrix(real_features, "real_features")
+    fake_features = as_matrix(fake_features, "fake_features")
     if real_features.shape[1] != fake_features.shape[1]:
         raise GantkError(
             "Argument `fake_features` must have as many columns as `real_features` "
@@ -93,6 +93,8 @@ def _sqrtm_product(sigma1, sigma2):
 
 def _try_sqrtm(product):
     """Return ``sqrtm(product)``, or None when it is non-finite, singular or inaccurate."""
+    from scipy import linalg
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", linalg.LinAlgWarning)
         try:
@@ -105,21 +107,6 @@ def _try_sqrtm(product):
     if scale > 0 and np.linalg.norm(root @ root - product) > _SQRTM_RESIDUAL_TOLERANCE * scale:
         return None
     return root
-
-
-def _as_features(features, name):
-    array = np.asarray(features, dtype=np.float64)
-    if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 1:
-        raise GantkError(
-            f"Argument `{name}` must be a 2-D array of shape (num_samples >= 2, num_features). "
-            f"Received: {name}.shape={np.shape(features)}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise GantkError(
-            f"Argument `{name}` must contain only finite values. "
-            f"Received: {name} with {array.size - np.isfinite(array).sum()} non-finite values"
-        )
-    return array
 
 
 def _as_statistics(mu, sigma, mu_name, sigma_name):

@@ -8,13 +8,12 @@ is computed on each part with that part's own marginal, and the mean and standar
 distribution) and the number of classes (confident predictions spread evenly over classes).
 """
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import rel_entr
 
 from gantk.errors import GantkError
+from gantk.metrics.validation import is_integer
 
 _ROW_SUM_TOLERANCE = 1e-3
 
@@ -28,6 +27,8 @@ class InceptionScore(NamedTuple):
 
 def inception_score(class_probabilities, splits=10):
     """Return the :class:`InceptionScore` of ``(n, num_classes)`` predicted class probabilities."""
+    from scipy.special import rel_entr
+
     probabilities = np.asarray(class_probabilities, dtype=np.float64)
     if probabilities.ndim != 2 or probabilities.shape[0] < 1 or probabilities.shape[1] < 1:
         raise GantkError(
@@ -47,7 +48,7 @@ def inception_score(class_probabilities, splits=10):
             f"logits). Received: row {worst} sums to {row_sums[worst]:.6g}"
         )
     count = probabilities.shape[0]
-    if not _is_integer(splits) or not 1 <= splits <= count:
+    if not is_integer(splits) or not 1 <= splits <= count:
         raise GantkError(
             f"Argument `splits` must be an integer from 1 to the number of samples ({count}). "
             f"Received: splits={splits!r}"
@@ -58,7 +59,3 @@ def inception_score(class_probabilities, splits=10):
         marginal = part.mean(axis=0, keepdims=True)
         scores.append(np.exp(rel_entr(part, marginal).sum(axis=1).mean()))
     return InceptionScore(mean=float(np.mean(scores)), std=float(np.std(scores)))
-
-
-def _is_integer(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

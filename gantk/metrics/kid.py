@@ -12,12 +12,12 @@ are drawn without replacement from each set, independently for every subset, by 
 seeded with ``seed``, as in the authors' reference code.
 """
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from gantk.errors import GantkError
+from gantk.metrics.validation import as_matrix, check_integer
 
 
 class KernelInceptionDistance(NamedTuple):
@@ -39,15 +39,15 @@ def kernel_inception_distance(
 
     ``subset_size`` is clipped to the smaller of the two sample counts.
     """
-    real = _as_features(real_features, "real_features")
-    fake = _as_features(fake_features, "fake_features")
+    real = as_matrix(real_features, "real_features")
+    fake = as_matrix(fake_features, "fake_features")
     if real.shape[1] != fake.shape[1]:
         raise GantkError(
             "Argument `fake_features` must have as many columns as `real_features` "
             f"({real.shape[1]}). Received: fake_features.shape={fake.shape}"
         )
-    _check_integer(num_subsets, "num_subsets", minimum=1)
-    _check_integer(subset_size, "subset_size", minimum=2)
+    check_integer(num_subsets, "num_subsets", minimum=1)
+    check_integer(subset_size, "subset_size", minimum=2)
     size = min(int(subset_size), real.shape[0], fake.shape[0])
     rng = np.random.default_rng(seed)
     values = np.empty(int(num_subsets))
@@ -65,25 +65,3 @@ def _polynomial_mmd2(x, y):
     k_xy = (x @ y.T / d + 1.0) ** 3
     within = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
     return within - 2.0 * k_xy.sum() / (m * m)
-
-
-def _check_integer(value, name, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise GantkError(
-            f"Argument `{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-
-
-def _as_features(features, name):
-    array = np.asarray(features, dtype=np.float64)
-    if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 1:
-        raise GantkError(
-            f"Argument `{name}` must be a 2-D array of shape (num_samples >= 2, num_features). "
-            f"Received: {name}.shape={np.shape(features)}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise GantkError(
-            f"Argument `{name}` must contain only finite values. "
-            f"Received: {name} with {array.size - np.isfinite(array).sum()} non-finite values"
-        )
-    return array

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gantk.errors import GantkError
+from gantk.metrics.validation import as_matrix
 
 RING8_RADIUS = 2.0
 RING8_STD = 0.02
@@ -61,8 +62,8 @@ def mode_coverage(samples, centers, std, num_std=3.0):
     ``std`` is the standard deviation shared by all components; a sample is high quality when
     it lies less than ``num_std * std`` from its nearest centre.
     """
-    centers = _as_points(centers, "centers")
-    samples = _as_points(samples, "samples")
+    centers = as_matrix(centers, "centers", min_rows=1, rows="num_points", columns="num_dims")
+    samples = as_matrix(samples, "samples", min_rows=1, rows="num_points", columns="num_dims")
     if samples.shape[1] != centers.shape[1]:
         raise GantkError(
             f"Argument `samples` must have as many columns as `centers` ({centers.shape[1]}). "
@@ -84,18 +85,3 @@ def mode_coverage(samples, centers, std, num_std=3.0):
         high_quality_fraction=float(high_quality.mean()),
         counts=counts,
     )
-
-
-def _as_points(points, name):
-    array = np.asarray(points, dtype=np.float64)
-    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 1:
-        raise GantkError(
-            f"Argument `{name}` must be a 2-D array of shape (num_points, num_dims). "
-            f"Received: {name}.shape={np.shape(points)}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise GantkError(
-            f"Argument `{name}` must contain only finite values. "
-            f"Received: {name} with {array.size - np.isfinite(array).sum()} non-finite values"
-        )
-    return array

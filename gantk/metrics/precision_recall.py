@@ -11,12 +11,12 @@ grows with ``batch_size`` times the sample count, never with the square of the s
 float32 (and float16) features are kept and compared in float32, anything else in float64.
 """
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from gantk.errors import GantkError
+from gantk.metrics.validation import as_matrix, is_integer
 
 
 class PrecisionRecall(NamedTuple):
@@ -28,20 +28,20 @@ class PrecisionRecall(NamedTuple):
 
 def precision_recall(real_features, fake_features, k=3, batch_size=1000):
     """Return the :class:`PrecisionRecall` of ``(n, d)`` fake features against real features."""
-    real = _as_features(real_features, "real_features")
-    fake = _as_features(fake_features, "fake_features")
+    real = as_matrix(real_features, "real_features", keep_float32=True)
+    fake = as_matrix(fake_features, "fake_features", keep_float32=True)
     if real.shape[1] != fake.shape[1]:
         raise GantkError(
             "Argument `fake_features` must have as many columns as `real_features` "
             f"({real.shape[1]}). Received: fake_features.shape={fake.shape}"
         )
     smallest = min(real.shape[0], fake.shape[0])
-    if not _is_integer(k) or not 1 <= k < smallest:
+    if not is_integer(k) or not 1 <= k < smallest:
         raise GantkError(
             f"Argument `k` must be an integer from 1 to {smallest - 1}, one less than the smaller "
             f"sample count. Received: k={k!r}"
         )
-    if not _is_integer(batch_size) or batch_size < 1:
+    if not is_integer(batch_size) or batch_size < 1:
         raise GantkError(
             f"Argument `batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
         )
@@ -75,24 +75,3 @@ def _squared_distances(a, b):
     distances = (a * a).sum(axis=1)[:, None] - 2.0 * (a @ b.T)
     distances += (b * b).sum(axis=1)[None, :]
     return np.maximum(distances, 0.0, out=distances)
-
-
-def _is_integer(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _as_features(features, name):
-    array = np.asarray(features)
-    dtype = np.float32 if array.dtype in (np.float16, np.float32) else np.float64
-    array = array.astype(dtype, copy=False)
-    if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 1:
-        raise GantkError(
-            f"Argument `{name}` must be a 2-D array of shape (num_samples >= 2, num_features). "
-            f"Received: {name}.shape={np.shape(features)}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise GantkError(
-            f"Argument `{name}` must contain only finite values. "
-            f"Received: {name} with {array.size - np.isfinite(array).sum()} non-finite values"
-        )
-    return array

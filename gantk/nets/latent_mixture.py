@@ -59,11 +59,11 @@ class LatentMixture(keras.layers.Layer):
 
 
 def latent_prior(config):
-    """The ``LatentMixture`` that ``config.options`` asks for (``latent_mixture``: K,
-    ``latent_mixture_scale``: default 0.1), or None for the plain standard normal."""
-    components = config.options.get("latent_mixture")
-    if components is None:
-        if "latent_mixture_scale" in config.options:
+    """The ``LatentMixture`` that the run asks for (``latent_mixture``: K, ``latent_mixture_scale``:
+    default 0.1), or None for the plain standard normal."""
+    if config.latent_mixture is None:
+        if config.latent_mixture_scale is not None:
             raise ConfigError("Option `latent_mixture_scale` needs `latent_mixture` (the number of components).")
         return None
-    return LatentMixture(components, config.options.get("latent_mixture_scale", DEFAULT_SCALE), name="latent_mixture")
+    scale = DEFAULT_SCALE if config.latent_mixture_scale is None else config.latent_mixture_scale
+    return LatentMixture(config.latent_mixture, scale, name="latent_mixture")

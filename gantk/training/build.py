@@ -3,22 +3,14 @@
 import keras
 import tensorflow as tf
 
-from gantk import tricks, zoo
+from gantk import zoo
+from gantk.training import tricks
 from gantk.data.pipeline import tensorflow_seed
-from gantk.training.config import TrainConfig
 from gantk.training.gan import GAN
 from gantk.training.jit import resolve_jit_compile
 from gantk.training.optimizers import make_optimizers
 from gantk.training.precision import dtype_policy, loss_scaled
 from gantk.training.weight_average import GeneratorAverage
-
-
-def resolve_config(variant, **overrides):
-    """The variant's paper defaults, then every option the user set (``None`` means unset)."""
-    recipe = zoo.get(variant)
-    config = TrainConfig(variant=variant, dataset=recipe.default_dataset).with_overrides(**recipe.defaults)
-    options = {**config.options, **(overrides.pop("options", None) or {})}
-    return config.with_overrides(**overrides, options=options)
 
 
 def seed_everything(seed):
@@ -32,14 +24,14 @@ def seed_everything(seed):
 
 
 def build_gan(config):
-    """Networks, loss pair and regularizers of ``config.variant``, with the tricks of ``config.options``
-    (``gantk.tricks``) and, with ``options["generator_ema"]``, a moving average of the generator's
+    """Networks, loss pair and regularizers of ``config.variant``, with the run's tricks
+    (``gantk.training.tricks``) and, with ``generator_ema``, a moving average of the generator's
     weights; call under the strategy scope."""
     recipe = zoo.get(config.variant)
     generator, discriminator = tricks.apply_to_networks(
         config, recipe.build_generator(config), recipe.build_discriminator(config)
     )
-    decay = config.options.get("generator_ema")
+    decay = config.generator_ema
     return GAN(
         generator,
         discriminator,

@@ -12,6 +12,7 @@ import zipfile
 import numpy as np
 
 from gantk.errors import RunDirError
+from gantk.files import atomic_path, write_text_atomically
 
 CHECKPOINT_DIR = "checkpoints"
 
@@ -43,13 +44,10 @@ def save_checkpoint(gan, run_dir, step, keep=3):
         for index, variable in enumerate(variables)
     }
     arrays["step"] = np.asarray(int(step))
-    temporary = path + ".tmp"
-    with open(temporary, "wb") as handle:
-        np.savez(handle, **arrays)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    _write_atomically(os.path.join(run_dir, CHECKPOINT_DIR, "latest"), os.path.basename(path) + "\n")
+    with atomic_path(path, durable=True) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
+    write_text_atomically(os.path.join(run_dir, CHECKPOINT_DIR, "latest"), os.path.basename(path) + "\n")
     for old in list_checkpoints(run_dir)[:-keep] if keep else []:
         os.remove(old)
     return path
@@ -97,9 +95,3 @@ def restore_checkpoint(gan, path, groups=None):
                 variable.assign(value)
         return int(stored["step"])
 
-
-def _write_atomically(path, text):
-    temporary = path + ".tmp"
-    with open(temporary, "w") as handle:
-        handle.write(text)
-    os.replace(temporary, path)

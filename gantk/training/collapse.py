@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gantk.pixels import from_uint8
+
 DROP = 0.5
 MIN_BEST = 0.1
 REFERENCE_EXAMPLES = 64
@@ -37,7 +39,7 @@ def real_examples(data, n=REFERENCE_EXAMPLES):
     examples = [element["image"] for element in data.dataset.take(n).as_numpy_iterator()]
     array = np.stack(examples)
     if array.dtype == np.uint8:
-        return array.astype(np.float32) / 127.5 - 1.0
+        return from_uint8(array)
     return array.astype(np.float32)
 
 

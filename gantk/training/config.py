@@ -1,58 +1,44 @@
-"""Everything that rebuilds a run, saved as ``config.json`` in the run directory."""
+"""Everything that rebuilds a run, saved as ``config.json`` in the run directory.
+
+``TrainConfig`` has one field per ``gantk.options.OPTIONS`` entry and checks every value against
+that schema whenever it is made, so a config, from flags or from ``config.json``, is valid or is
+refused with one sentence naming the bad key. No TensorFlow is imported here.
+"""
 
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
 
-from gantk import __version__
+from gantk import __version__, zoo
+from gantk.data import describe_dataset
 from gantk.errors import ConfigError, RunDirError
+from gantk.files import write_text_atomically
+from gantk.options import BY_NAME, OPTIONS, check_options, legacy_values
 
 
-@dataclass
-class TrainConfig:
-    """A training run: variant, data, networks, optimisation and what the data turned out to be.
+class ConfigMethods:
+    """The behaviour of ``TrainConfig``; its fields come from the option schema."""
 
-    Fields left ``None`` take the variant's default (see ``gantk.zoo``) and then the data's.
-    """
-
-    variant: str
-    dataset: str = "digits"
-    data_dir: str = None
-    split: str = "train"
-    image_size: int = None
-    channels: int = None
-    latent_dim: int = 100
-    width: int = 64
-    kernel_size: int = 4
-    batch_norm: bool = True
-    batch_size: int = 64
-    steps: int = None
-    epochs: int = None
-    seed: int = 0
-    loss: str = "non-saturating"
-    d_steps: int = 1
-    optimizer: str = "adam"
-    d_learning_rate: float = 2e-4
-    g_learning_rate: float = 2e-4
-    beta_1: float = 0.5
-    beta_2: float = 0.999
-    label_smoothing: float = None
-    clip_discriminator: float = None
-    strategy: str = "auto"
-    precision: str = "float32"
-    jit_compile: str = "auto"
-    checkpoints_kept: int = 3
-    options: dict = field(default_factory=dict)
-    """Variant-specific settings (hidden units, penalty weights, tricks)."""
-    image_shape: list = None
-    num_examples: int = None
-    label_names: list = None
-    gantk_version: str = __version__
+    def __post_init__(self):
+        checked = check_options({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        recipe = zoo.get(checked["variant"])
+        for option in OPTIONS:
+            value = checked[option.name]
+            if option.variant_specific and value not in (None, option.default) and option.name not in recipe.takes:
+                taken_by = [name for name in zoo.names() if option.name in zoo.get(name).takes]
+                raise ConfigError(f"Option `{option.name}` applies to {', '.join(taken_by)}, not to {recipe.name}.")
+        checked["gantk_version"] = checked["gantk_version"] or __version__
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     @property
     def num_classes(self):
         return len(self.label_names) if self.label_names else 0
+
+    @property
+    def is_points(self):
+        """Whether the run trains on 2-D point data (``data_kind``, decided when the config resolves)."""
+        return self.data_kind == "points"
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -61,32 +47,76 @@ class TrainConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     def sha256(self):
-        """A hash of the settings that define the trained model (not of where or how long it ran)."""
-        defining = {k: v for k, v in self.to_dict().items() if k not in ("steps", "epochs", "strategy", "data_dir", "jit_compile")}
+        """A hash of the settings that define the trained model (``on_resume == "fixed"``)."""
+        defining = {k: v for k, v in self.to_dict().items() if BY_NAME[k].on_resume == "fixed"}
         return hashlib.sha256(json.dumps(defining, sort_keys=True).encode()).hexdigest()
+
+    def with_overrides(self, **overrides):
+        """A copy with every override that is not ``None`` applied, checked against the schema."""
+        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
     @classmethod
     def from_dict(cls, values):
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
+        """A config from saved values; a config written before the schema (with ``options``) is read too."""
+        if not isinstance(values, dict):
+            raise ConfigError(f"A run configuration must be a JSON object of settings. Received: {values!r:.60}")
+        values = legacy_values(values)
+        unknown = sorted(set(values) - set(BY_NAME))
         if unknown:
-            raise ConfigError(f"Unknown configuration keys {unknown}; known keys are {sorted(known)}.")
+            raise ConfigError(f"Unknown configuration key {unknown[0]!r}; known keys are {', '.join(sorted(BY_NAME))}.")
+        if values.get("data_kind") is None and values.get("image_shape"):
+            values["data_kind"] = "points" if len(values["image_shape"]) == 1 else "image"
         return cls(**values)
 
-    def with_overrides(self, **overrides):
-        """A copy with every override that is not ``None`` applied."""
-        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
-
     def save(self, path):
-        with open(path, "w") as handle:
-            handle.write(self.to_json() + "\n")
+        write_text_atomically(path, self.to_json() + "\n")
 
     @classmethod
     def load(cls, path):
         try:
             with open(path) as handle:
-                return cls.from_dict(json.load(handle))
+                values = json.load(handle)
         except FileNotFoundError:
             raise RunDirError(f"No run configuration at {path}; is this a gantk run directory?") from None
-        except json.JSONDecodeError as error:
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise RunDirError(f"The run configuration {path} is not valid JSON ({error}).") from None
+        try:
+            return cls.from_dict(values)
+        except ConfigError as error:
+            raise RunDirError(f"The run configuration {path} is invalid: {error}") from None
+
+
+TrainConfig = dataclasses.make_dataclass(
+    "TrainConfig",
+    [(option.name, object, dataclasses.field(default=option.default)) for option in OPTIONS],
+    bases=(ConfigMethods,),
+)
+TrainConfig.__module__ = __name__
+TrainConfig.__doc__ = """A training run: one field per ``gantk.options.OPTIONS`` entry, checked when made.
+
+Fields left ``None`` take the variant's default (``gantk.zoo``) and then the data's.
+"""
+
+
+def resolve_config(variant, **settings):
+    """The run ``variant`` with the user's settings (``None`` means unset) over the variant's paper
+    defaults, its geometry decided before any data loads: point or image data, image size, channels."""
+    recipe = zoo.get(variant)
+    values = {"dataset": recipe.default_dataset, **recipe.defaults}
+    values.update({name: value for name, value in settings.items() if value is not None})
+    return with_geometry(TrainConfig(variant=variant, **values))
+
+
+def with_geometry(config):
+    """``config`` with ``data_kind``, ``image_size``, ``channels`` and ``image_shape`` decided from its dataset."""
+    facts = describe_dataset(config.dataset, config.data_dir)
+    recipe = zoo.get(config.variant)
+    if recipe.data_kind not in ("any", facts.kind):
+        raise ConfigError(
+            f"The {config.variant} variant trains on {recipe.data_kind} data but dataset {config.dataset!r} holds {facts.kind}."
+        )
+    if facts.kind == "points":
+        return dataclasses.replace(config, data_kind="points", image_size=None, channels=None, image_shape=[facts.point_dim])
+    size = config.image_size or facts.image_size
+    channels = config.channels or facts.channels or 3
+    return dataclasses.replace(config, data_kind="image", image_size=size, channels=channels, image_shape=[size, size, channels])

@@ -12,6 +12,7 @@ import tensorflow as tf
 from keras import ops
 
 from gantk import losses
+from gantk.replicas import replica_context, replica_slice
 from gantk.training.workers import reducible_logs
 
 
@@ -112,13 +113,7 @@ class GAN(keras.Model):
 
     def draw_latents(self, batch_size):
         """This replica's share of one global draw, so N replicas see the noise one device would."""
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context else 1
-        z = keras.random.normal((batch_size * replicas, self.latent_dim), seed=self.seed_generator)
-        if replicas == 1:
-            return z
-        start = context.replica_id_in_sync_group * batch_size
-        return z[start : start + batch_size]
+        return replica_slice(lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator), batch_size)
 
     def perturb(self, images):
         """What the discriminator sees in training: ``images``, plus instance noise when enabled."""
@@ -126,8 +121,7 @@ class GAN(keras.Model):
 
     def replica_share(self, loss):
         """Scale a per-replica mean so the summed gradients equal those of the global batch mean."""
-        context = tf.distribute.get_replica_context()
-        return loss / (context.num_replicas_in_sync if context else 1)
+        return loss / replica_context()[0]
 
     def train_step(self, data):
         images = data["image"]

@@ -2,10 +2,9 @@
 
 XLA fuses the many small element-wise ops of a GAN step (BatchNorm, activations, losses)
 into larger kernels, which pays off on GPUs. On CPUs TensorFlow's graph mode already calls
-oneDNN's fused convolutions, and XLA's CPU convolutions measured slower: the canonical
-64x64 DCGAN step ran at ~87 images/s with XLA against ~124-129 without on a 2-core AVX-512 CPU
-(issue 6). ``gantk bench speed`` prints the XLA/graph ratio of the machine it runs on (README,
-"Scale and speed"). Keras also disables XLA under ``tf.distribute``; ``auto`` follows both.
+oneDNN's fused convolutions, and XLA's CPU convolutions measured slower on the CPUs measured
+so far (docs/scale-and-speed.md). ``gantk bench speed`` prints the XLA/graph ratio of the
+machine it runs on. Keras also disables XLA under ``tf.distribute``; ``auto`` follows both.
 """
 
 from gantk.errors import ConfigError

@@ -11,13 +11,9 @@ import numpy as np
 
 from gantk.training import run_dir as layout
 from gantk.training.collapse import ALARM_PREFIX, CollapseAlarm, real_examples
-from gantk.training.periodic import PeriodicMetrics
 from gantk.training.plots import loss_curve
 from gantk.training.sampling import generate_images
 from gantk.training.tensorboard import StepLogger, SummaryWriter, read_jsonl
-
-DEFAULT_LOG_EVERY = 10
-
 
 def latest_picture(run_dir):
     """The run's latest sample picture (``samples.png``) as uint8 ``[H, W, C]``, or ``None``."""
@@ -42,20 +38,24 @@ def numbers(values, prefix):
 class TrainingMonitor:
     """Event files in ``RUN_DIR/tensorboard``, ``steps.jsonl``, the collapse alarm and ``loss_curve.png``.
 
-    Options read from ``config.options``: ``log_every`` (steps between per-step records, default
-    10), ``eval_every`` (epochs between sample-quality metrics, off by default; see
-    ``gantk.training.periodic`` for ``eval_samples`` and ``eval_extractor``).
+    Settings read from the config: ``log_every`` (steps between per-step records), ``eval_every``
+    (epochs between sample-quality metrics, off by default). ``evaluator(config, data, log)`` makes
+    the callable ``(gan) -> dict`` of those metrics (``gantk.evaluation.periodic.PeriodicMetrics``,
+    passed in by ``gantk.train``, since training does not import the evaluation layer above it).
     """
 
-    def __init__(self, config, run_dir, data, bar=None, log=print):
+    def __init__(self, config, run_dir, data, bar=None, log=print, evaluator=None):
         self.config = config
         self.run_dir = run_dir
         self.data = data
         self.bar = bar
         self.log = log
-        self.log_every = int(config.options.get("log_every") or DEFAULT_LOG_EVERY)
-        self.eval_every = int(config.options.get("eval_every") or 0)
-        self.metrics = PeriodicMetrics(config, data, log=log) if self.eval_every else None
+        self.log_every = config.log_every
+        self.eval_every = config.eval_every or 0
+        if self.eval_every and evaluator is None:
+            log("Note: --eval-every needs an evaluator (gantk.train passes one); this run logs no periodic metrics.")
+            self.eval_every = 0
+        self.metrics = evaluator(config, data, log=log) if self.eval_every else None
         self.writer = SummaryWriter(os.path.join(run_dir, layout.TENSORBOARD))
         self.real = real_examples(data)
         self.alarm = CollapseAlarm.for_data(self.real, read_jsonl(os.path.join(run_dir, layout.HISTORY)))

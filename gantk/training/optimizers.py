@@ -19,9 +19,9 @@ def make_optimizer(config, learning_rate, name):
 
 
 def decayed(config, rate, updates_per_step):
-    """``rate``, or with ``options["lr_decay_steps"] = N`` a cosine decay to 1% of it over N steps
+    """``rate``, or with ``lr_decay_steps = N`` a cosine decay to 1% of it over N steps
     (Loshchilov & Hutter 2017); the discriminator makes ``d_steps`` updates per step."""
-    steps = config.options.get("lr_decay_steps")
+    steps = config.lr_decay_steps
     if not steps:
         return rate
     return keras.optimizers.schedules.CosineDecay(rate, int(steps) * updates_per_step, alpha=0.01)

@@ -1,6 +1,7 @@
 """Pictures of a run drawn with matplotlib's Agg canvas (no pyplot, so a notebook's backend is untouched)."""
 
-import os
+
+from gantk.files import atomic_path
 
 PANELS = (
     ("Losses (lines: windows of steps; dots: epoch means)", (("d_loss", "D loss"), ("g_loss", "G loss"))),
@@ -57,10 +58,7 @@ def loss_curve(history, steps, path):
             axis.legend(fontsize=8, loc="best")
     axes[-1].set_xlabel("generator step")
     fig.tight_layout()
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.tmp")
-    fig.savefig(temporary, format="png")
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, format="png")
     return path
 

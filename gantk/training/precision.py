@@ -58,10 +58,9 @@ def resolve_precision(name):
     """``auto``: mixed_float16 on GPUs with tensor cores (compute capability 7.0+), mixed_bfloat16
     on CPUs with native bf16 (AVX-512 BF16 or AMX), else float32.
 
-    With native bf16 the plain Keras DCGAN step ran 1.38x faster than float32 (2-core AVX-512
-    BF16 CPU, issue 6). Without those flags oneDNN has no bf16 arithmetic to call and converts
-    instead; ``gantk bench speed`` prints the measured ratio on the machine it runs on (README,
-    "Scale and speed").
+    Without those flags oneDNN has no bf16 arithmetic to call and converts instead, which is
+    slower than float32; ``gantk bench speed`` prints the ratio on the machine it runs on
+    (docs/scale-and-speed.md).
     """
     if check_precision(name) != "auto":
         return name

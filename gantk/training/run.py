@@ -8,6 +8,7 @@ and resuming gives the same result as never stopping.
 import json
 import os
 import time
+from dataclasses import dataclass
 
 from gantk import zoo
 from gantk.data import load_dataset
@@ -16,60 +17,35 @@ from gantk.errors import ConfigError, RunDirError, TrainingDiverged
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_size
 from gantk.training import run_dir as layout
+from gantk.training import workers
 from gantk.training.build import build_compiled_gan, seed_everything
 from gantk.training.callbacks import DivergenceGuard, ProgressBar
 from gantk.training.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
 from gantk.training.config import TrainConfig
-from gantk.training import workers
 from gantk.training.distribute import get_strategy
-from gantk.training.precision import resolve_precision
 from gantk.training.monitor import TrainingMonitor
+from gantk.training.points import evaluate_points, write_scatter
+from gantk.training.precision import resolve_precision
 from gantk.training.sampling import sample_uint8
-from gantk.tricks import choose_real_reference
-from gantk.evaluation.points import evaluate_points, write_scatter
+from gantk.training.schedule import segments, total_steps
+from gantk.training.tricks import choose_real_reference
 
-DEFAULT_EPOCHS = 20
 SAMPLE_GRID_SIZE = 64
 
 
 def with_data(config, data):
-    """The configuration completed with what the data turned out to be."""
-    return config.with_overrides(
-        image_size=data.element_shape[0] if data.kind == "image" else None,
-        channels=data.element_shape[-1] if data.kind == "image" else None,
-        image_shape=list(data.element_shape),
-        num_examples=data.num_examples,
-        label_names=data.label_names,
-    )
-
-
-def check_data_kind(config, data):
-    recipe = zoo.get(config.variant)
-    if recipe.data_kind not in ("any", data.kind):
+    """The configuration completed with what the data turned out to be (its size and classes)."""
+    if tuple(config.image_shape) != tuple(data.element_shape):
         raise ConfigError(
-            f"The {config.variant} variant trains on {recipe.data_kind} data but dataset {config.dataset!r} "
-            f"holds {data.kind}."
+            f"Dataset {config.dataset!r} gave examples of shape {tuple(data.element_shape)}, "
+            f"not the {tuple(config.image_shape)} the configuration resolved."
         )
-    if recipe.conditional and not data.label_names:
+    return config.with_overrides(num_examples=data.num_examples, label_names=data.label_names)
+
+
+def check_labels(config, data):
+    if zoo.get(config.variant).conditional and not data.label_names:
         raise ConfigError(f"The {config.variant} variant needs labels but dataset {config.dataset!r} has none.")
-
-
-def total_steps(config, per_epoch):
-    if config.steps is not None:
-        return int(config.steps)
-    return int(config.epochs or DEFAULT_EPOCHS) * per_epoch
-
-
-def segments(start, total, per_epoch, checkpoint_every=None):
-    """(epoch, first step, number of steps) pieces from ``start`` to ``total``, cut at epoch ends."""
-    pieces, step = [], start
-    while step < total:
-        stop = min(total, (step // per_epoch + 1) * per_epoch)
-        if checkpoint_every:
-            stop = min(stop, (step // checkpoint_every + 1) * checkpoint_every)
-        pieces.append((step // per_epoch, step, stop - step))
-        step = stop
-    return pieces
 
 
 def write_samples(gan, config, run_dir, name):
@@ -98,8 +74,11 @@ def prepare_run(config, run_dir, resume):
     return saved.with_overrides(steps=config.steps, epochs=config.epochs, strategy=config.strategy, jit_compile=config.jit_compile)
 
 
-def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print):
-    """Train ``config`` into ``run_dir`` (new, or continued with ``resume``); returns the run directory."""
+def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print, evaluator=None):
+    """Train ``config`` into ``run_dir`` (new, or continued with ``resume``); returns the run directory.
+
+    ``evaluator`` makes the ``--eval-every`` metrics (see ``TrainingMonitor``).
+    """
     run_dir = run_dir or layout.new_run_dir(config.variant)
     strategy = get_strategy(config.strategy)
     writes = workers.write_dir(run_dir, strategy)
@@ -110,7 +89,7 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         split=config.split, data_dir=config.data_dir,
     )
     config = with_data(config, data)
-    check_data_kind(config, data)
+    check_labels(config, data)
     examples_per_step = config.batch_size * config.d_steps
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
     total = total_steps(config, per_epoch)
@@ -135,8 +114,8 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
     config.save(os.path.join(writes, layout.CONFIG))
 
     bar = ProgressBar(total, examples_per_step, first_step=step) if progress else None
-    monitor = TrainingMonitor(config, writes, data, bar=bar, log=log)
-    for epoch, first, count in segments(step, total, per_epoch, config.options.get("checkpoint_every")):
+    monitor = TrainingMonitor(config, writes, data, bar=bar, log=log, evaluator=evaluator)
+    for epoch, first, count in segments(step, total, per_epoch, config.checkpoint_every):
         guard = DivergenceGuard(first)
         callbacks = [guard, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()
@@ -158,8 +137,8 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
             )
         seconds = time.perf_counter() - started
         step = first + count
-        figures = evaluate_points(gan, config) if data.kind == "points" else {}
-        if data.kind == "points":
+        figures = evaluate_points(gan, config) if config.is_points else {}
+        if config.is_points:
             write_scatter(gan, config, writes, f"epoch-{epoch + 1:04d}.png", figures)
         else:
             write_samples(gan, config, writes, f"epoch-{epoch + 1:04d}.png")
@@ -177,13 +156,24 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
     return run_dir
 
 
+@dataclass
+class Run:
+    """A run directory loaded for use: its configuration, the compiled model and the checkpoint it holds."""
+
+    run_dir: str
+    config: TrainConfig
+    gan: object
+    step: int
+    checkpoint: str
+
+
 def load_run(run_dir, checkpoint=None):
-    """(config, GAN) of a run directory, with the weights of its latest (or the given) checkpoint."""
+    """The ``Run`` of a run directory, with the weights of its latest (or the given) checkpoint."""
     layout.require_run_dir(run_dir)
     config = TrainConfig.load(os.path.join(run_dir, layout.CONFIG))
     path = checkpoint or latest_checkpoint(run_dir)
     if path is None:
         raise RunDirError(f"Run directory {run_dir!r} has no checkpoint yet.")
     gan = build_compiled_gan(config)
-    restore_checkpoint(gan, path)
-    return config, gan
+    step = restore_checkpoint(gan, path)
+    return Run(run_dir=run_dir, config=config, gan=gan, step=step, checkpoint=path)

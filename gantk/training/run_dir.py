@@ -3,6 +3,7 @@
 import datetime
 import glob
 import os
+import tempfile
 
 from gantk.errors import RunDirError
 
@@ -25,6 +26,20 @@ def new_run_dir(variant, root="runs"):
         suffix += 1
         candidate = f"{path}-{suffix}"
     return candidate
+
+
+def check_writable(path):
+    """``path`` when a run directory can be made there: its nearest existing ancestor is a writable folder."""
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise RunDirError(f"Cannot make run directory {path!r}: {probe!r} is a file, not a folder.")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".gantk-probe-", dir=probe))
+    except OSError as error:
+        raise RunDirError(f"Cannot make run directory {path!r}: {probe!r} is not writable ({error.strerror}).") from None
+    return path
 
 
 def require_run_dir(path):

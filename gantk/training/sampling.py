@@ -3,7 +3,8 @@
 import numpy as np
 
 from gantk.errors import ConfigError
-from gantk.latents import grid_labels, latent_vectors, to_uint8
+from gantk.latents import grid_labels, latent_vectors
+from gantk.pixels import to_uint8
 
 
 def resolve_labels(labels, n, config):

@@ -4,7 +4,7 @@ As TensorFlow's multi-worker Keras tutorial prescribes, every worker runs the sa
 (reading distributed variables may involve collective ops that need every worker), but only the
 chief writes into the run directory; each other worker writes into a temporary directory of
 its own, which is removed when the run ends. The cluster comes from the ``TF_CONFIG``
-environment variable, one per machine (see README, "Scale and speed").
+environment variable, one per machine (see docs/scale-and-speed.md).
 """
 
 import json

@@ -1,19 +1,25 @@
-"""The GAN variants: one small module each, registering a ``Recipe``.
+"""The GAN variants: one small module each, defining its ``RECIPE``.
 
-A new variant is a new module listed in ``VARIANT_MODULES``; the tests train every registered
-variant for two steps, so it is tested the moment it exists.
+A new variant is a new module whose recipe is listed in ``RECIPES``; the tests train every
+variant for two steps, so it is tested the moment it exists. Importing the zoo loads no
+TensorFlow: a recipe's network builders import Keras when they are called.
 """
 
-import importlib
+from gantk.errors import ConfigError
+from gantk.zoo import cgan, dcgan, gan, wgan, wgan_gp
+from gantk.zoo.recipe import Recipe
 
-from gantk.zoo.recipe import Recipe, get, names, register
-
-VARIANT_MODULES = ("gantk.zoo.dcgan", "gantk.zoo.gan", "gantk.zoo.cgan", "gantk.zoo.wgan", "gantk.zoo.wgan_gp")
-
-
-def load_variants():
-    for module in VARIANT_MODULES:
-        importlib.import_module(module)
+RECIPES = {recipe.name: recipe for recipe in (dcgan.RECIPE, gan.RECIPE, cgan.RECIPE, wgan.RECIPE, wgan_gp.RECIPE)}
 
 
-__all__ = ["Recipe", "get", "names", "register", "load_variants"]
+def get(name):
+    if name not in RECIPES:
+        raise ConfigError(f"Unknown GAN variant {name!r}: choose one of {', '.join(sorted(RECIPES))}.")
+    return RECIPES[name]
+
+
+def names():
+    return sorted(RECIPES)
+
+
+__all__ = ["Recipe", "RECIPES", "get", "names"]

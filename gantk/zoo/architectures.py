@@ -1,39 +1,35 @@
 """Choosing between the MLP and DCGAN networks for a variant that trains on several data kinds.
 
-``config.options`` may hold ``arch`` ("mlp" or "dcgan"), ``hidden`` (MLP layer sizes of both
-networks, or ``g_hidden`` / ``d_hidden`` for one) and ``dropout`` (MLP discriminator). Point
-data always uses MLPs; images use the variant's default unless ``arch`` says otherwise.
+The run's ``arch`` ("mlp" or "dcgan"), ``hidden`` (MLP layer sizes of both networks, or
+``g_hidden`` / ``d_hidden`` for one) and ``dropout`` (MLP discriminator) choose them. Point data
+always uses MLPs; images use the variant's default unless ``arch`` says otherwise. Keras is
+imported when a network is built, so the zoo loads without TensorFlow.
 """
 
 from gantk.errors import ConfigError
-from gantk.nets.latent_mixture import latent_prior
-from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
-from gantk.nets.mlp import mlp_discriminator, mlp_generator
 
 ARCHITECTURES = ("mlp", "dcgan")
 DEFAULT_HIDDEN = [256, 256]
 
 
-def is_points(config):
-    return len(config.image_shape) == 1
-
-
 def architecture(config, default="dcgan"):
-    arch = config.options.get("arch") or ("mlp" if is_points(config) else default)
+    arch = config.arch or ("mlp" if config.is_points else default)
     if arch not in ARCHITECTURES:
         raise ConfigError(f"Argument `arch` must be one of {', '.join(ARCHITECTURES)}. Received: arch={arch!r}")
-    if arch != "mlp" and is_points(config):
+    if arch != "mlp" and config.is_points:
         raise ConfigError(f"Point data needs the mlp architecture. Received: arch={arch!r}")
     return arch
 
 
 def hidden(config, network):
-    options = config.options
-    return list(options.get(f"{network}_hidden") or options.get("hidden") or DEFAULT_HIDDEN)
+    return list(getattr(config, f"{network}_hidden") or config.hidden or DEFAULT_HIDDEN)
 
 
 def generator(config, default="dcgan", num_classes=0):
     if architecture(config, default) == "mlp":
+        from gantk.nets.latent_mixture import latent_prior
+        from gantk.nets.mlp import mlp_generator
+
         return mlp_generator(
             config.latent_dim, config.image_shape, hidden(config, "g"), num_classes=num_classes, latent_prior=latent_prior(config)
         )
@@ -42,9 +38,12 @@ def generator(config, default="dcgan", num_classes=0):
 
 def convolutional_generator(config, num_classes=0):
     """The DCGAN generator with the run's width, kernel, BatchNorm and latent prior settings."""
+    from gantk.nets.dcgan import dcgan_generator
+    from gantk.nets.latent_mixture import latent_prior
+
     return dcgan_generator(
         config.latent_dim, config.image_shape, width=config.width, kernel_size=config.kernel_size,
-        batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.options.get("sync_bn", False),
+        batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.sync_bn,
         latent_prior=latent_prior(config),
     )
 
@@ -52,8 +51,10 @@ def convolutional_generator(config, num_classes=0):
 def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, features=None):
     """``batch_norm`` overrides ``config.batch_norm`` for the DCGAN critic (WGAN-GP has none)."""
     if architecture(config, default) == "mlp":
+        from gantk.nets.mlp import mlp_discriminator
+
         return mlp_discriminator(
-            config.image_shape, hidden(config, "d"), dropout=config.options.get("dropout", 0.0),
+            config.image_shape, hidden(config, "d"), dropout=config.dropout or 0.0,
             num_classes=num_classes, features=features,
         )
     return convolutional_discriminator(config, num_classes, batch_norm, features)
@@ -61,8 +62,10 @@ def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, featu
 
 def convolutional_discriminator(config, num_classes=0, batch_norm=None, features=None):
     """The DCGAN discriminator with the run's settings; ``batch_norm`` overrides ``config.batch_norm``."""
+    from gantk.nets.dcgan import dcgan_discriminator
+
     return dcgan_discriminator(
         config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=config.batch_norm if batch_norm is None else batch_norm,
-        num_classes=num_classes, features=features, sync_bn=config.options.get("sync_bn", False),
+        num_classes=num_classes, features=features, sync_bn=config.sync_bn,
     )

@@ -6,7 +6,7 @@ convolutional networks. Needs labelled data; samples one row per class by defaul
 """
 
 from gantk.zoo import architectures
-from gantk.zoo.recipe import Recipe, register
+from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
@@ -17,19 +17,17 @@ def discriminator(config):
     return architectures.discriminator(config, default="mlp", num_classes=config.num_classes)
 
 
-register(
-    Recipe(
-        name="cgan",
-        summary="Conditional GAN: the one-hot label fed to both networks (MLP or --arch dcgan).",
-        paper="Mirza & Osindero 2014, arXiv:1411.1784",
-        build_generator=generator,
-        build_discriminator=discriminator,
-        defaults=dict(
-            latent_dim=100, loss="non-saturating", optimizer="adam", d_learning_rate=2e-4, g_learning_rate=2e-4,
-            beta_1=0.5, beta_2=0.999, batch_size=64, options=dict(hidden=[256, 256], dropout=0.5),
-        ),
-        conditional=True,
-        data_kind="any",
-        default_dataset="digits",
-    )
+RECIPE = Recipe(
+    name="cgan",
+    summary="Conditional GAN: the one-hot label fed to both networks (MLP or --arch dcgan).",
+    paper="Mirza & Osindero 2014, arXiv:1411.1784",
+    build_generator=generator,
+    build_discriminator=discriminator,
+    defaults=dict(
+        latent_dim=100, loss="non-saturating", optimizer="adam", d_learning_rate=2e-4, g_learning_rate=2e-4,
+        beta_1=0.5, beta_2=0.999, batch_size=64, hidden=[256, 256], dropout=0.5,
+    ),
+    conditional=True,
+    data_kind="any",
+    default_dataset="digits",
 )

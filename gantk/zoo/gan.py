@@ -7,7 +7,7 @@ momentum. Trains on 2-D points (linear output) and on flattened images (tanh out
 """
 
 from gantk.zoo import architectures
-from gantk.zoo.recipe import Recipe, register
+from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
@@ -18,18 +18,16 @@ def discriminator(config):
     return architectures.discriminator(config, default="mlp")
 
 
-register(
-    Recipe(
-        name="gan",
-        summary="Original GAN: MLP generator and discriminator (dropout in D), minimax or non-saturating loss.",
-        paper="Goodfellow et al. 2014, arXiv:1406.2661",
-        build_generator=generator,
-        build_discriminator=discriminator,
-        defaults=dict(
-            latent_dim=100, loss="non-saturating", optimizer="adam", d_learning_rate=2e-4, g_learning_rate=2e-4,
-            beta_1=0.5, beta_2=0.999, batch_size=64, options=dict(hidden=[256, 256], dropout=0.5),
-        ),
-        data_kind="any",
-        default_dataset="ring8",
-    )
+RECIPE = Recipe(
+    name="gan",
+    summary="Original GAN: MLP generator and discriminator (dropout in D), minimax or non-saturating loss.",
+    paper="Goodfellow et al. 2014, arXiv:1406.2661",
+    build_generator=generator,
+    build_discriminator=discriminator,
+    defaults=dict(
+        latent_dim=100, loss="non-saturating", optimizer="adam", d_learning_rate=2e-4, g_learning_rate=2e-4,
+        beta_1=0.5, beta_2=0.999, batch_size=64, hidden=[256, 256], dropout=0.5,
+    ),
+    data_kind="any",
+    default_dataset="ring8",
 )

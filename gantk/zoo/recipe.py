@@ -1,11 +1,7 @@
-"""A registered GAN variant: its networks, loss pair, regularizers and optimisation defaults."""
+"""A GAN variant: its networks, loss pair, regularizers and optimisation defaults."""
 
 from dataclasses import dataclass, field
 from typing import Callable
-
-from gantk.errors import ConfigError
-
-REGISTRY = {}
 
 
 def no_regularizers(config):
@@ -16,8 +12,9 @@ def no_regularizers(config):
 class Recipe:
     """How to build one GAN variant from a ``TrainConfig``.
 
-    ``defaults`` overrides ``TrainConfig``'s field defaults for this variant (the paper's settings);
-    the user's options override both.
+    ``defaults`` overrides the option schema's defaults for this variant (the paper's settings);
+    the user's options override both. ``takes`` names the variant-specific options
+    (``gantk.options``) this variant accepts. ``data_kind`` is ``"image"``, ``"points"`` or ``"any"``.
     """
 
     name: str
@@ -30,24 +27,4 @@ class Recipe:
     conditional: bool = False
     data_kind: str = "image"
     default_dataset: str = "digits"
-
-
-def register(recipe):
-    REGISTRY[recipe.name] = recipe
-    return recipe
-
-
-def get(name):
-    from gantk import zoo
-
-    zoo.load_variants()
-    if name not in REGISTRY:
-        raise ConfigError(f"Unknown GAN variant {name!r}: choose one of {', '.join(sorted(REGISTRY))}.")
-    return REGISTRY[name]
-
-
-def names():
-    from gantk import zoo
-
-    zoo.load_variants()
-    return sorted(REGISTRY)
+    takes: tuple = ()

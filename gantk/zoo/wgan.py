@@ -6,7 +6,7 @@ with learning rate 5e-5. DCGAN networks for images, MLPs for points (``--arch ml
 """
 
 from gantk.zoo import architectures
-from gantk.zoo.recipe import Recipe, register
+from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
@@ -17,18 +17,16 @@ def discriminator(config):
     return architectures.discriminator(config, default="dcgan")
 
 
-register(
-    Recipe(
-        name="wgan",
-        summary="Wasserstein GAN: weight-clipped critic (0.01), 5 critic steps, RMSProp 5e-5.",
-        paper="Arjovsky, Chintala & Bottou 2017, arXiv:1701.07875",
-        build_generator=generator,
-        build_discriminator=discriminator,
-        defaults=dict(
-            latent_dim=100, loss="wasserstein", optimizer="rmsprop", d_learning_rate=5e-5, g_learning_rate=5e-5,
-            d_steps=5, clip_discriminator=0.01, batch_size=64, options=dict(hidden=[256, 256], dropout=0.0),
-        ),
-        data_kind="any",
-        default_dataset="digits",
-    )
+RECIPE = Recipe(
+    name="wgan",
+    summary="Wasserstein GAN: weight-clipped critic (0.01), 5 critic steps, RMSProp 5e-5.",
+    paper="Arjovsky, Chintala & Bottou 2017, arXiv:1701.07875",
+    build_generator=generator,
+    build_discriminator=discriminator,
+    defaults=dict(
+        latent_dim=100, loss="wasserstein", optimizer="rmsprop", d_learning_rate=5e-5, g_learning_rate=5e-5,
+        d_steps=5, clip_discriminator=0.01, batch_size=64, hidden=[256, 256], dropout=0.0,
+    ),
+    data_kind="any",
+    default_dataset="digits",
 )

@@ -4,12 +4,11 @@ The Wasserstein critic loss plus 10 (E[(||grad D(x^)|| - 1)^2]) at points interp
 real and generated samples with a uniform weight per sample, five critic updates per generator
 update, Adam 1e-4 with betas 0.5 / 0.9, and no BatchNorm in the critic (the penalty is per
 sample). DCGAN networks for images, MLPs for points (``--arch mlp`` for both). The penalty
-weight is ``options["gp_weight"]``.
+weight is the ``gp_weight`` option.
 """
 
-from gantk.regularizers import gradient_penalty
 from gantk.zoo import architectures
-from gantk.zoo.recipe import Recipe, register
+from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
@@ -21,22 +20,23 @@ def discriminator(config):
 
 
 def regularizers(config):
-    return [gradient_penalty(config.options.get("gp_weight", 10.0))]
+    from gantk.regularizers import gradient_penalty
+
+    return [gradient_penalty(config.gp_weight)]
 
 
-register(
-    Recipe(
-        name="wgan-gp",
-        summary="WGAN-GP: gradient penalty 10 on random interpolates, 5 critic steps, Adam 1e-4 (0.5, 0.9).",
-        paper="Gulrajani et al. 2017, arXiv:1704.00028",
-        build_generator=generator,
-        build_discriminator=discriminator,
-        regularizers=regularizers,
-        defaults=dict(
-            latent_dim=100, loss="wasserstein", optimizer="adam", d_learning_rate=1e-4, g_learning_rate=1e-4,
-            beta_1=0.5, beta_2=0.9, d_steps=5, batch_size=64, options=dict(hidden=[256, 256], dropout=0.0, gp_weight=10.0),
-        ),
-        data_kind="any",
-        default_dataset="digits",
-    )
+RECIPE = Recipe(
+    name="wgan-gp",
+    summary="WGAN-GP: gradient penalty 10 on random interpolates, 5 critic steps, Adam 1e-4 (0.5, 0.9).",
+    paper="Gulrajani et al. 2017, arXiv:1704.00028",
+    build_generator=generator,
+    build_discriminator=discriminator,
+    regularizers=regularizers,
+    defaults=dict(
+        latent_dim=100, loss="wasserstein", optimizer="adam", d_learning_rate=1e-4, g_learning_rate=1e-4,
+        beta_1=0.5, beta_2=0.9, d_steps=5, batch_size=64, hidden=[256, 256], dropout=0.0, gp_weight=10.0,
+    ),
+    data_kind="any",
+    default_dataset="digits",
+    takes=("gp_weight",),
 )

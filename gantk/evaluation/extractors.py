@@ -24,6 +24,8 @@ import time
 import numpy as np
 
 from gantk.errors import GantkError
+from gantk.files import atomic_path, write_json_atomically
+from gantk.pixels import HALF_RANGE, from_uint8
 
 INCEPTION_SIZE = 299
 INCEPTION_HOST = "storage.googleapis.com"
@@ -192,7 +194,7 @@ def _inception_prepare(images):
     if images.shape[-1] == 1:
         images = tf.repeat(images, 3, axis=-1)
     resized = tf.image.resize(tf.cast(images, tf.float32), (INCEPTION_SIZE, INCEPTION_SIZE), method="bilinear")
-    return resized / 127.5 - 1.0
+    return resized / HALF_RANGE - 1.0
 
 
 def _file_digest(path):
@@ -223,19 +225,15 @@ def classifier_extractor(dataset, image_size, channels, split="train", data_dir=
         model = keras.saving.load_model(model_path)
     else:
         model, info = train_classifier(dataset, image_size, channels, split, data_dir, log=log)
-        os.makedirs(folder, exist_ok=True)
-        temporary = os.path.join(folder, ".classifier.tmp.keras")
-        model.save(temporary)
-        info["id"] = f"classifier-{dataset_key(dataset, split, image_size, channels)}-{_file_digest(temporary)}"
-        with open(info_path + ".tmp", "w") as handle:
-            json.dump(info, handle, indent=2)
-        os.replace(temporary, model_path)
-        os.replace(info_path + ".tmp", info_path)
+        with atomic_path(model_path) as temporary:
+            model.save(temporary)
+            info["id"] = f"classifier-{dataset_key(dataset, split, image_size, channels)}-{_file_digest(temporary)}"
+        write_json_atomically(info_path, info)
     features = keras.Model(model.input, [model.get_layer("features").output, model.output])
     return FeatureExtractor(
         kind="classifier",
         model=features,
-        prepare=lambda images: np.asarray(images, np.float32) / 127.5 - 1.0,
+        prepare=from_uint8,
         resize=f"none ({image_size}x{image_size}x{channels}, the run's own size)",
         identity=info["id"],
         has_probabilities=True,
@@ -284,7 +282,7 @@ def train_classifier(dataset, image_size, channels, split="train", data_dir=None
             "use --extractor inception, or a folder whose images sit in one subfolder per class."
         )
     images, labels = to_arrays(data)
-    x = images.astype(np.float32) / 127.5 - 1.0
+    x = from_uint8(images)
     x_train, x_test, y_train, y_test = train_test_split(
         x, labels, test_size=0.1, random_state=CLASSIFIER_SEED, stratify=labels if np.bincount(labels).min() > 1 else None
     )

@@ -16,16 +16,14 @@ import time
 
 import numpy as np
 
-PROTOCOL = dict(steps=3000, batch_size=256, latent_dim=16, options=dict(hidden=[256, 256]))
+PROTOCOL = dict(steps=3000, batch_size=256, latent_dim=16, hidden=[256, 256])
 """Settings every benchmark row shares (a row may override them, as ``BEST`` does)."""
 
 BEST = dict(
     variant="gan", steps=30_000, d_learning_rate=1e-3, g_learning_rate=1e-3,
-    options=dict(
-        hidden=[256, 256], dropout=0.0, lr_decay_steps=30_000, latent_mixture=500, latent_mixture_scale=0.1,
-        generator_ema=0.999,
-    ),
-    per_dataset=dict(ring8=dict(options=dict(r1_penalty=0.1)), grid25=dict(options=dict(r1_penalty=1.0))),
+    hidden=[256, 256], dropout=0.0, lr_decay_steps=30_000, latent_mixture=500, latent_mixture_scale=0.1,
+    generator_ema=0.999,
+    per_dataset=dict(ring8=dict(r1_penalty=0.1), grid25=dict(r1_penalty=1.0)),
 )
 """gantk's best configuration found so far (a short search, single runs): the non-saturating GAN
 without dropout, Adam 1e-3 decayed to 1e-5 by a cosine over 30,000 steps, which lets the modes
@@ -38,12 +36,12 @@ scale, so it is set per mixture: 0.1 for ``ring8`` (std 0.02), 1 for ``grid25`` 
 
 TRICKS = {
     "label-smoothing": dict(label_smoothing=0.9),
-    "minibatch-discrimination": dict(options=dict(minibatch_discrimination=True)),
-    "historical-averaging": dict(options=dict(historical_averaging=1.0)),
-    "virtual-batch-norm": dict(options=dict(virtual_batch_norm="both")),
-    "instance-noise": dict(options=dict(instance_noise=0.1)),
+    "minibatch-discrimination": dict(minibatch_discrimination=True),
+    "historical-averaging": dict(historical_averaging=1.0),
+    "virtual-batch-norm": dict(virtual_batch_norm="both"),
+    "instance-noise": dict(instance_noise=0.1),
 }
-"""Each trick with the setting the benchmark uses (see ``gantk.tricks``), added to the ``gan`` row."""
+"""Each trick with the setting the benchmark uses (see ``gantk.training.tricks``), added to the ``gan`` row."""
 
 PUBLISHED = [
     ("VEEGAN Table 1", "GAN", 1.0, 99.3, 3.3, 0.5),
@@ -73,12 +71,11 @@ def point_variants():
 
 
 def merge(*settings):
-    """Later settings override earlier ones; ``options`` dicts are merged key by key."""
-    merged, options = {}, {}
+    """Later settings override earlier ones."""
+    merged = {}
     for setting in settings:
-        options.update(setting.get("options", {}))
-        merged.update({k: v for k, v in setting.items() if k != "options"})
-    return {**merged, "options": options}
+        merged.update(setting)
+    return merged
 
 
 def for_dataset(settings, dataset):
@@ -113,18 +110,19 @@ def run_one(variant, dataset, seed, overrides, steps=None):
     ``steps`` replaces the row's length (and its learning-rate decay length, if it has one)."""
     from gantk.data import load_dataset
     from gantk.data.pipeline import training_batches
-    from gantk.evaluation.points import evaluate_points
-    from gantk.training.build import build_compiled_gan, resolve_config, seed_everything
-    from gantk.training.run import check_data_kind, with_data
-    from gantk.tricks import choose_real_reference
+    from gantk.training.points import evaluate_points
+    from gantk.training.build import build_compiled_gan, seed_everything
+    from gantk.training.config import resolve_config
+    from gantk.training.run import check_labels, with_data
+    from gantk.training.tricks import choose_real_reference
 
     settings = merge(for_dataset(overrides, dataset), {"steps": steps} if steps else {})
-    if steps and "lr_decay_steps" in settings["options"]:
-        settings["options"]["lr_decay_steps"] = int(steps)
+    if steps and "lr_decay_steps" in settings:
+        settings["lr_decay_steps"] = int(steps)
     config = resolve_config(variant, dataset=dataset, seed=seed, **settings)
     data = load_dataset(dataset)
     config = with_data(config, data)
-    check_data_kind(config, data)
+    check_labels(config, data)
     cpu, wall = time.process_time(), time.perf_counter()
     seed_everything(seed)
     gan = build_compiled_gan(config)
@@ -189,7 +187,7 @@ def run_benchmark(datasets=DATASETS, variants=None, tricks=(), best=True, seeds=
     import os
 
     from gantk.data.mixtures import sample_mixture
-    from gantk.evaluation.points import generate_points, plot_points
+    from gantk.training.points import generate_points, plot_points
 
     results = []
     for row, variant, overrides in rows(variants, tricks, best):

@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from gantk.data.mixtures import get_mixture, sample_mixture
+from gantk.files import atomic_path
 from gantk.metrics.modes import mode_coverage
 from gantk.training import run_dir as layout
 from gantk.training.sampling import generate_images
@@ -58,12 +59,8 @@ def plot_points(real, fake, path, title=None):
     axes.legend(loc="upper right", markerscale=4, fontsize=8)
     if title:
         axes.set_title(title, fontsize=9)
-    directory = os.path.dirname(path)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    temporary = path + ".tmp.png"
-    figure.savefig(temporary)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary)
     return path
 
 

@@ -6,7 +6,7 @@ one step after warm-up steps, so a loaded machine disturbs the medians less than
 ratios are taken between figures measured minutes apart in one run. References: a plain Keras
 model of the same networks (stock Keras layers, Keras' own BatchNormalization included) with
 the keras.io ``train_step`` pattern, and, when PyTorch is importable, the PyTorch DCGAN example
-(``gantk.evaluation.speed_torch``).
+(``gantk.bench.speed_torch``).
 """
 
 import json
@@ -24,7 +24,8 @@ from keras import layers
 
 from gantk.nets.batch_norm import FusedBatchNormalization
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator, upsamplings
-from gantk.training.build import build_compiled_gan, resolve_config
+from gantk.training.build import build_compiled_gan
+from gantk.training.config import resolve_config
 from gantk.training.precision import cpu_has_bf16, dtype_policy, gpu_compute_capability
 
 LATENT_DIM = 100
@@ -275,7 +276,7 @@ def reduced_precision():
 
 
 def run_benchmark(image_size=64, batch_size=64, steps=10, warmup=3, width=128, inference=True, log=print):
-    """Every figure of ``gantk bench speed`` as a dict (see the README's "Scale and speed")."""
+    """Every figure of ``gantk bench speed`` as a dict (see docs/scale-and-speed.md)."""
     config = canonical_config(image_size, width, batch_size, jit_compile="off")
     results = {
         "image_size": image_size, "batch_size": batch_size, "width": width, "steps": steps, "warmup": warmup,
@@ -307,7 +308,7 @@ def run_benchmark(image_size=64, batch_size=64, steps=10, warmup=3, width=128, i
     log(f"  gantk GAN {results['reduced_precision']:<20} {results['reduced_precision_images_per_s']:9.1f} images/s  "
         f"{results['reduced_precision_ratio']:.2f}x float32")
 
-    from gantk.evaluation import speed_torch
+    from gantk.bench import speed_torch
 
     torch_figures = speed_torch.torch_images_per_s(image_size, batch_size, width, steps, warmup)
     if torch_figures:

@@ -11,6 +11,7 @@ coverage of 2-D runs is already in every epoch's record.
 import numpy as np
 
 from gantk.errors import GantkError
+from gantk.evaluation.sample_quality import evaluate_images
 from gantk.training.collapse import mean_pairwise_distance, real_examples
 from gantk.training.sampling import generate_images, sample_uint8
 
@@ -26,8 +27,6 @@ def diversity_metrics(gan, config, data, n=EVAL_SAMPLES):
 
 
 def image_metrics(gan, config, n, extractor, log):
-    from gantk.evaluation.images import evaluate_images
-
     images = sample_uint8(gan, config, n, seed=config.seed + 1)
     scores, _ = evaluate_images(images, config, IMAGE_METRICS, extractor, n, log=log)
     return scores
@@ -44,9 +43,9 @@ class PeriodicMetrics:
         self.config = config
         self.data = data
         self.log = log
-        self.n = int(config.options.get("eval_samples") or EVAL_SAMPLES)
-        self.extractor = config.options.get("eval_extractor") or ("classifier" if config.label_names else None)
-        if data.kind != "image" or self.extractor == "none":
+        self.n = config.eval_samples
+        self.extractor = config.eval_extractor or ("classifier" if config.label_names else None)
+        if config.is_points or self.extractor == "none":
             self.extractor = None
 
     def __call__(self, gan):

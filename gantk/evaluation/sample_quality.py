@@ -21,7 +21,8 @@ from gantk.metrics import (
     kernel_inception_distance,
     precision_recall,
 )
-from gantk.metrics.extractors import dataset_key, default_cache_dir
+from gantk.evaluation.extractors import dataset_key, default_cache_dir
+from gantk.files import atomic_path
 
 METRICS = ("fid", "kid", "pr", "is")
 EXTRACTORS = ("inception", "classifier")
@@ -46,7 +47,7 @@ def default_extractor(config):
 
 
 def make_extractor(name, config, inception_weights=None, with_probabilities=False, cache_dir=None, log=print):
-    from gantk.metrics.extractors import classifier_extractor, inception_extractor
+    from gantk.evaluation.extractors import classifier_extractor, inception_extractor
 
     if name == "inception":
         return inception_extractor(weights_file=inception_weights, with_top=with_probabilities)
@@ -83,9 +84,8 @@ def reference_features(extractor, config, n, cache_dir=None, with_probabilities=
     arrays = dict(features=features)
     if probabilities is not None:
         arrays["probabilities"] = probabilities
-    temporary = path + ".tmp.npz"
-    np.savez(temporary, **arrays)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        np.savez(temporary, **arrays)
     return features, probabilities, len(images), path
 
 

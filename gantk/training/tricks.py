@@ -1,9 +1,9 @@
 """The training tricks of Goodfellow's NIPS 2016 tutorial and Salimans et al. 2016, for any variant.
 
-Each trick is read from ``config.options`` and applied to the networks a recipe built, so every
+Each trick is a run option (``gantk.options``) applied to the networks a recipe built, so every
 variant gets them without its recipe knowing:
 
-- ``minibatch_discrimination``: ``{"num_kernels": B, "kernel_dim": C}`` (or ``True`` for 100 x 5):
+- ``minibatch_discrimination`` (with ``minibatch_kernels`` B and ``minibatch_kernel_dim`` C):
   a ``MinibatchDiscrimination`` layer before the discriminator's logit (Salimans et al. 2016, 3.2).
 - ``historical_averaging``: weight of the ``HistoricalAveraging`` penalty on the discriminator (3.3).
 - ``virtual_batch_norm``: ``"generator"``, ``"discriminator"`` or ``"both"``: every
@@ -24,56 +24,22 @@ One-sided label smoothing (Salimans et al. 2016, 3.4 footnote; Goodfellow 2016, 
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from gantk.errors import ConfigError
 from gantk.latents import grid_labels, latent_vectors
-from gantk.nets.tricks import DropReference, MinibatchDiscrimination, ReferenceBatch, VirtualBatchNormalization
-from gantk.regularizers import r1_penalty
-from gantk.regularizers_history import HistoricalAveraging
+from gantk.nets.minibatch_discrimination import MinibatchDiscrimination
+from gantk.nets.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
+from gantk.regularizers import HistoricalAveraging, r1_penalty
+from gantk.replicas import replica_slice
+from gantk.training.schedule import run_length
 
-VBN_TARGETS = ("generator", "discriminator", "both")
-DEFAULT_KERNELS = {"num_kernels": 100, "kernel_dim": 5}
-DEFAULT_REFERENCE_SIZE = 64
-
-
-def minibatch_settings(options):
-    value = options.get("minibatch_discrimination")
-    if not value:
-        return None
-    if value is True:
-        return dict(DEFAULT_KERNELS)
-    if isinstance(value, dict) and set(value) <= set(DEFAULT_KERNELS) and all(int(v) > 0 for v in value.values()):
-        return {**DEFAULT_KERNELS, **{k: int(v) for k, v in value.items()}}
-    raise ConfigError(
-        "Option `minibatch_discrimination` must be true or {'num_kernels': B, 'kernel_dim': C} with positive "
-        f"integers. Received: {value!r}"
-    )
-
-
-def _positive(options, name, kind=float):
-    value = options.get(name)
-    if value is None:
-        return None
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
-        raise ConfigError(f"Option `{name}` must be a positive number. Received: {name}={value!r}")
-    return kind(value)
-
-
-def vbn_targets(options):
-    value = options.get("virtual_batch_norm")
+def vbn_targets(config):
+    """The networks that virtual batch normalization applies to."""
+    value = config.virtual_batch_norm
     if not value:
         return ()
-    if value not in VBN_TARGETS:
-        raise ConfigError(
-            f"Option `virtual_batch_norm` must be one of {', '.join(VBN_TARGETS)}. Received: virtual_batch_norm={value!r}"
-        )
     return ("generator", "discriminator") if value == "both" else (value,)
-
-
-def reference_size(options):
-    return _positive(options, "reference_batch_size", int) or DEFAULT_REFERENCE_SIZE
 
 
 def insert_before_logit(discriminator, layer):
@@ -176,13 +142,12 @@ def set_discriminator_reference(discriminator, images, labels=None):
 
 
 def apply_to_networks(config, generator, discriminator):
-    """(generator, discriminator) with the tricks of ``config.options`` built in."""
-    options = config.options
-    kernels = minibatch_settings(options)
-    if kernels:
-        discriminator = insert_before_logit(discriminator, MinibatchDiscrimination(**kernels, name="minibatch_discrimination"))
-    targets = vbn_targets(options)
-    size = reference_size(options)
+    """(generator, discriminator) with the run's tricks built in."""
+    if config.minibatch_discrimination:
+        layer = MinibatchDiscrimination(config.minibatch_kernels, config.minibatch_kernel_dim, name="minibatch_discrimination")
+        discriminator = insert_before_logit(discriminator, layer)
+    targets = vbn_targets(config)
+    size = config.reference_batch_size
     if "generator" in targets:
         generator = with_virtual_batch_norm(generator, size)
         set_generator_reference(generator, config.seed, config.num_classes)
@@ -194,12 +159,10 @@ def apply_to_networks(config, generator, discriminator):
 def regularizers(config, discriminator):
     """The discriminator penalties the run's options ask for."""
     found = []
-    weight = _positive(config.options, "historical_averaging")
-    if weight:
-        found.append(HistoricalAveraging(weight, discriminator))
-    gamma = _positive(config.options, "r1_penalty")
-    if gamma:
-        found.append(r1_penalty(gamma))
+    if config.historical_averaging:
+        found.append(HistoricalAveraging(config.historical_averaging, discriminator))
+    if config.r1_penalty:
+        found.append(r1_penalty(config.r1_penalty))
     return found
 
 
@@ -223,37 +186,18 @@ class InstanceNoise:
     def __call__(self, gan, images):
         """``images`` plus noise at the std of step ``gan.g_optimizer.iterations``, drawn from ``gan``'s seed.
 
-        Each replica takes its slice of one global draw, as ``GAN.draw_latents`` does.
+        Each replica takes its slice of one global draw (``gantk.replicas``).
         """
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context else 1
         shape = ops.shape(images)
-        noise = keras.random.normal((shape[0] * replicas, *shape[1:]), seed=gan.seed_generator)
-        if replicas > 1:
-            start = context.replica_id_in_sync_group * shape[0]
-            noise = noise[start : start + shape[0]]
+        noise = replica_slice(lambda n: keras.random.normal((n, *shape[1:]), seed=gan.seed_generator), shape[0])
         std = self.current_std(gan.g_optimizer.iterations)
         return images + ops.cast(std, images.dtype) * ops.cast(noise, images.dtype)
 
 
 def instance_noise(config):
-    std = _positive(config.options, "instance_noise")
-    if not std:
+    if not config.instance_noise:
         return None
-    steps = _positive(config.options, "instance_noise_steps", int) or run_length(config)
-    return InstanceNoise(std, steps)
-
-
-def run_length(config):
-    """The run's number of generator updates, as ``gantk.training.run`` will count them."""
-    from gantk.data.pipeline import steps_per_epoch
-    from gantk.training.run import total_steps
-
-    if config.steps is not None:
-        return int(config.steps)
-    if not config.num_examples:
-        raise ConfigError("Option `instance_noise` needs `instance_noise_steps` or `steps` before the data is loaded.")
-    return total_steps(config, steps_per_epoch(config.num_examples, config.batch_size * config.d_steps))
+    return InstanceNoise(config.instance_noise, config.instance_noise_steps or run_length(config))
 
 
 def choose_real_reference(gan, data, config):
@@ -266,16 +210,3 @@ def choose_real_reference(gan, data, config):
     batch = next(iter(training_batches(data, found[0].size, seed=config.seed)))
     labels = np.asarray(batch["label"]) if "label" in batch else None
     set_discriminator_reference(gan.discriminator, np.asarray(batch["image"]), labels)
-
-
-def pop_trick_flags(flags):
-    """The trick options set among ``gantk train``'s flags, removed from ``flags``."""
-    options = {}
-    for name in (
-        "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty",
-        "latent_mixture", "latent_mixture_scale",
-    ):
-        value = flags.pop(name, None)
-        if value:
-            options[name] = minibatch_settings({name: value}) if name == "minibatch_discrimination" else value
-    return options

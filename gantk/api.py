@@ -1,0 +1,60 @@
+"""The Python API: ``gantk.train``, ``gantk.load_run`` and ``gantk.sample``.
+
+The top of the library, beside the command line: it wires the layers below together (training
+with its periodic evaluation, a run's generator with its sampling). ``import gantk`` reaches these
+lazily, so importing the package stays cheap and the exported runtime never needs TensorFlow.
+"""
+
+import os
+
+from gantk.errors import RunDirError
+
+
+def train(variant, run_dir=None, resume=False, progress=True, log=print, **settings):
+    """Train ``variant`` with ``settings`` (any option of ``gantk.options``) into ``run_dir``; returns it.
+
+    Every setting is checked before any data loads. With ``resume`` the run in ``run_dir`` continues
+    from its last checkpoint.
+    """
+    from gantk.training.config import resolve_config
+    from gantk.training.run_dir import check_writable
+
+    if resume and not run_dir:
+        raise RunDirError("--resume needs --out RUN_DIR naming the run to continue.")
+    config = resolve_config(variant, **settings)
+    check_writable(run_dir or "runs")
+
+    from gantk.evaluation.periodic import PeriodicMetrics
+    from gantk.training.run import train as train_run
+
+    return train_run(config, run_dir=run_dir, resume=resume, progress=progress, log=log, evaluator=PeriodicMetrics)
+
+
+def check_run(run_dir):
+    """The ``TrainConfig`` of ``run_dir``, read without TensorFlow, so a missing or broken run is refused at once."""
+    from gantk.training.config import TrainConfig
+    from gantk.training.run_dir import CONFIG, require_run_dir
+
+    return TrainConfig.load(os.path.join(require_run_dir(run_dir), CONFIG))
+
+
+def load_run(run_dir, checkpoint=None):
+    """The ``Run`` of ``run_dir``: its config, compiled model, checkpoint step and path."""
+    check_run(run_dir)
+    from gantk.training.run import load_run as load
+
+    return load(run_dir, checkpoint)
+
+
+def sample(run, n=64, seed=0, labels=None):
+    """``n`` samples of a run (a ``Run`` or a run directory) for latents of ``seed``: uint8 images
+    ``[n, H, W, C]``, or float32 points ``[n, 2]`` for a 2-D run. ``labels``: a class (index or
+    name) or one per sample, for a conditional run."""
+    import numpy as np
+
+    from gantk.training.sampling import generate_images, sample_uint8
+
+    run = load_run(run) if isinstance(run, str) else run
+    if run.config.is_points:
+        return np.asarray(generate_images(run.gan, run.config, n, seed=seed, labels=labels), np.float32)
+    return sample_uint8(run.gan, run.config, n, seed=seed, labels=labels)

@@ -1,0 +1,239 @@
+"""Every setting of a training run, declared once.
+
+Each ``Option`` names a setting of ``TrainConfig`` with its type, default, allowed values, help
+text and the paper it comes from. ``gantk train``'s flags are generated from this table
+(``gantk.cli.train``), ``config.json`` is validated against it on load, and a recipe names the
+variant-specific options it takes (``Recipe.takes``). Adding a setting is one entry here.
+
+This module imports no TensorFlow, so a bad value is refused before anything heavy loads.
+"""
+
+import math
+from dataclasses import dataclass
+
+from gantk.errors import ConfigError
+
+IMAGE_SIZES = (16, 32, 64, 128)
+LOSSES = ("non-saturating", "minimax", "wasserstein", "hinge", "least-squares")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One declared setting.
+
+    ``kind`` is ``int``, ``float``, ``str``, ``bool`` or ``list`` (a list of positive integers, given
+    on the command line as ``256,256``). ``minimum``/``maximum`` bound numbers (``open_min``/``open_max``
+    exclude the bound); ``choices`` lists the accepted values. ``flag`` is False for settings that
+    are recorded, not chosen (what the data turned out to be). ``on_resume`` says what ``--resume``
+    may do with it: ``"fixed"`` (it defines the model or the data), ``"extend"`` (the run's length)
+    or ``"free"`` (how or where the run executes). A ``variant_specific`` option is taken only by
+    the variants whose recipe lists it in ``Recipe.takes``.
+    """
+
+    name: str
+    kind: type
+    default: object = None
+    help: str = ""
+    group: str = "training"
+    minimum: float = None
+    maximum: float = None
+    open_min: bool = False
+    open_max: bool = False
+    choices: tuple = ()
+    paper: str = ""
+    metavar: str = None
+    flag: bool = True
+    flag_value: object = None
+    on_resume: str = "fixed"
+    variant_specific: bool = False
+    accepts: str = None
+
+    @property
+    def flag_name(self):
+        return "--" + self.name.replace("_", "-")
+
+    def describe_range(self):
+        """The accepted values in words, e.g. ``a positive integer`` or ``one of adam, sgd``."""
+        if self.accepts:
+            return self.accepts
+        if self.choices:
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        noun = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "positive integers"}[self.kind]
+        if self.kind in (int, float) and self.minimum == 0 and self.maximum is None:
+            return f"a {'positive' if self.open_min else 'non-negative'} {'integer' if self.kind is int else 'number'}"
+        if self.kind is int and self.minimum == 1 and self.maximum is None:
+            return "a positive integer"
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(f"{'>' if self.open_min else '>='} {self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(f"{'<' if self.open_max else '<='} {self.maximum:g}")
+        return noun + (" " + " and ".join(bounds) if bounds else "")
+
+    def check(self, value):
+        """``value`` converted to this option's type, or a ``ConfigError`` naming the option."""
+        if value is None:
+            return None
+        try:
+            value = self._convert(value)
+        except (TypeError, ValueError):
+            raise self.refuse(value) from None
+        if self.choices and value not in self.choices:
+            raise self.refuse(value)
+        for number in value if self.kind is list else [value]:
+            if self.kind in (int, float, list) and not self._in_range(number):
+                raise self.refuse(value)
+        return value
+
+    def refuse(self, value):
+        """The one-sentence error for a bad ``value``, naming the option (and its flag)."""
+        name = f"`{self.name}` ({self.flag_name})" if self.flag else f"`{self.name}`"
+        return ConfigError(f"Option {name} must be {self.describe_range()}. Received: {self.name}={value!r}")
+
+    def _convert(self, value):
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            raise TypeError
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError
+            return int(value)
+        if self.kind is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise TypeError
+            return float(value)
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if isinstance(value, str):
+            value = [int(part) for part in value.split(",")]
+        if not isinstance(value, (list, tuple)) or not value or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+            raise TypeError
+        return [int(v) for v in value]
+
+    def _in_range(self, number):
+        low, high = self.minimum, self.maximum
+        if self.kind is list:
+            low = 1 if low is None else low
+        if low is not None and (number < low or (self.open_min and number == low)):
+            return False
+        if high is not None and (number > high or (self.open_max and number == high)):
+            return False
+        return True
+
+
+SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
+
+OPTIONS = (
+    # What to train on.
+    Option("variant", str, None, "The GAN variant (see `gantk list`).", group="data", flag=False),
+    Option("dataset", str, "digits", "digits, shapes or ring8/grid25 (bundled), a folder of images, or a tensorflow-datasets name such as celeb_a.", group="data"),
+    Option("data_dir", str, None, "Where tensorflow-datasets keeps prepared data.", group="data", on_resume="free", metavar="DIR"),
+    Option("split", str, "train", "The dataset split to train on.", group="data"),
+    Option("image_size", int, None, "Square image size (default: the dataset's).", group="data", choices=IMAGE_SIZES, accepts="a power of two from 16 to 128"),
+    Option("channels", int, None, "Colour channels (default: those of the data).", group="data", choices=(1, 3)),
+    Option("data_kind", str, None, "image or points, decided from the dataset.", group="data", choices=("image", "points"), flag=False),
+    # Networks.
+    Option("latent_dim", int, 100, "Size of the noise vector z.", group="networks", minimum=1),
+    Option("width", int, 64, "Channels of the widest-resolution layer; doubled at each halving.", group="networks", minimum=1),
+    Option("kernel_size", int, 4, "Convolution kernel size of the DCGAN networks.", group="networks", minimum=1, flag=False),
+    Option("batch_norm", bool, True, "BatchNorm in the DCGAN networks.", group="networks", flag=False, paper="Radford et al. 2015, arXiv:1511.06434"),
+    Option("arch", str, None, "Networks of gan, cgan, wgan, wgan-gp (point data always uses mlp).", group="networks", choices=("mlp", "dcgan")),
+    Option("hidden", list, None, "MLP hidden layer sizes of both networks, comma-separated, e.g. 512,512.", group="networks", metavar="SIZES"),
+    Option("g_hidden", list, None, "MLP hidden layer sizes of the generator only.", group="networks", flag=False),
+    Option("d_hidden", list, None, "MLP hidden layer sizes of the discriminator only.", group="networks", flag=False),
+    Option("dropout", float, None, "Dropout after each hidden layer of an MLP discriminator (gan: 0.5).", group="networks", minimum=0, maximum=1, open_max=True, paper="Goodfellow et al. 2014, arXiv:1406.2661"),
+    Option("sync_bn", bool, False, "BatchNorm statistics over the global batch across replicas (default: per replica).", group="networks"),
+    # Optimisation.
+    Option("batch_size", int, 64, "Global batch size (split across replicas).", group="optimisation", minimum=1),
+    Option("steps", int, None, "Generator updates; overrides --epochs.", group="optimisation", minimum=1, on_resume="extend"),
+    Option("epochs", int, None, "Passes over the data (default 20).", group="optimisation", minimum=1, on_resume="extend"),
+    Option("seed", int, 0, "Seed for weights, noise, data order and sample grids.", group="optimisation", minimum=0),
+    Option("loss", str, "non-saturating", "Loss pair.", group="optimisation", choices=LOSSES),
+    Option("d_steps", int, 1, "Discriminator updates per generator update (k).", group="optimisation", minimum=1, paper="Goodfellow et al. 2014, Algorithm 1"),
+    Option("optimizer", str, "adam", "Optimizer of both networks.", group="optimisation", choices=("adam", "rmsprop", "sgd"), flag=False),
+    Option("d_learning_rate", float, 2e-4, "Discriminator learning rate (default: the variant's paper).", group="optimisation", minimum=0, open_min=True),
+    Option("g_learning_rate", float, 2e-4, "Generator learning rate (default: the variant's paper).", group="optimisation", minimum=0, open_min=True),
+    Option("beta_1", float, 0.5, "Adam's beta_1.", group="optimisation", minimum=0, maximum=1, open_max=True, flag=False),
+    Option("beta_2", float, 0.999, "Adam's beta_2.", group="optimisation", minimum=0, maximum=1, open_max=True, flag=False),
+    Option("lr_decay_steps", int, None, "Cosine decay of both learning rates to 1% over N generator updates.", group="optimisation", minimum=1, metavar="N", paper="Loshchilov & Hutter 2017, arXiv:1608.03983"),
+    Option("clip_discriminator", float, None, "Clip every critic weight to [-C, C] after each update.", group="optimisation", minimum=0, open_min=True, flag=False, paper="Arjovsky et al. 2017, arXiv:1701.07875"),
+    Option("gp_weight", float, 10.0, "Weight of the gradient penalty.", group="optimisation", minimum=0, flag=False, variant_specific=True, paper="Gulrajani et al. 2017, arXiv:1704.00028"),
+    Option("generator_ema", float, None, "Sample, save and export a moving average of G's weights with this decay, e.g. 0.999.", group="optimisation", minimum=0, maximum=1, open_min=True, open_max=True, metavar="DECAY", accepts="a decay in (0, 1)", paper="Yazici et al. 2019, arXiv:1806.04498"),
+    # Training tricks.
+    Option("label_smoothing", float, None, "One-sided label smoothing: the real target, e.g. 0.9.", group="tricks", minimum=0, maximum=1, open_min=True, paper=SALIMANS),
+    Option("minibatch_discrimination", bool, False, "Minibatch features before D's logit.", group="tricks", paper=SALIMANS),
+    Option("minibatch_kernels", int, 100, "Minibatch discrimination: number of kernels B.", group="tricks", minimum=1, flag=False, paper=SALIMANS),
+    Option("minibatch_kernel_dim", int, 5, "Minibatch discrimination: dimension C of each kernel.", group="tricks", minimum=1, flag=False, paper=SALIMANS),
+    Option("historical_averaging", float, None, "Penalty WEIGHT * ||theta_D - mean of past theta_D||^2.", group="tricks", minimum=0, open_min=True, metavar="WEIGHT", paper=SALIMANS),
+    Option("virtual_batch_norm", str, None, "Virtual batch normalization against a fixed reference batch (alone: generator).", group="tricks", choices=("generator", "discriminator", "both"), flag_value="generator", paper=SALIMANS),
+    Option("reference_batch_size", int, 64, "Size of virtual batch normalization's reference batch.", group="tricks", minimum=1, flag=False, paper=SALIMANS),
+    Option("instance_noise", float, None, "Gaussian noise on D's inputs, STD annealed linearly to 0 over the run.", group="tricks", minimum=0, open_min=True, metavar="STD", paper="Sonderby et al. 2016, arXiv:1610.04490"),
+    Option("instance_noise_steps", int, None, "Generator updates over which instance noise anneals (default: the run).", group="tricks", minimum=1, flag=False),
+    Option("r1_penalty", float, None, "Penalty GAMMA/2 * E||grad D(x)||^2 on real data.", group="tricks", minimum=0, open_min=True, metavar="GAMMA", paper="Mescheder et al. 2018, arXiv:1801.04406"),
+    Option("latent_mixture", int, None, "z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes.", group="tricks", minimum=2, metavar="K", accepts="a whole number of components >= 2", paper="Gurumurthy et al. 2017 (DeLiGAN), arXiv:1706.02071"),
+    Option("latent_mixture_scale", float, None, "Scale of the noise within each latent component (default 0.1).", group="tricks", minimum=0, open_min=True, metavar="S"),
+    # How the run executes and what it records.
+    Option("strategy", str, "auto", "tf.distribute strategy.", group="execution", choices=("auto", "default", "mirrored", "multi-worker", "tpu"), on_resume="free"),
+    Option("precision", str, "float32", "Compute precision; auto: mixed_float16 on tensor-core GPUs, mixed_bfloat16 on CPUs with AVX-512 BF16/AMX, else float32.", group="execution", choices=("float32", "mixed_float16", "mixed_bfloat16", "auto"), paper="Micikevicius et al. 2018, arXiv:1710.03740"),
+    Option("jit_compile", str, "auto", "XLA-compile the train step; auto: only on a single GPU.", group="execution", choices=("auto", "on", "off"), on_resume="free"),
+    Option("checkpoint_every", int, None, "Also checkpoint every N steps (always at each epoch end).", group="execution", minimum=1, on_resume="free", metavar="N"),
+    Option("checkpoints_kept", int, 3, "Checkpoints kept on disk.", group="execution", minimum=1, flag=False, on_resume="free"),
+    Option("eval_every", int, None, "Log sample-quality metrics to TensorBoard and history.jsonl every N epochs.", group="execution", minimum=1, on_resume="free", metavar="N"),
+    Option("eval_samples", int, 1000, "Samples per periodic evaluation.", group="execution", minimum=2, flag=False, on_resume="free"),
+    Option("eval_extractor", str, None, "Features of periodic evaluation (default: classifier on labelled data).", group="execution", choices=("classifier", "inception", "none"), flag=False, on_resume="free"),
+    Option("log_every", int, 10, "Steps between the per-step TensorBoard scalars and steps.jsonl lines.", group="execution", minimum=1, on_resume="free", metavar="N"),
+    # Facts recorded when the data is read.
+    Option("image_shape", list, None, "Shape of one example.", group="record", flag=False),
+    Option("num_examples", int, None, "Examples in the training split.", group="record", minimum=1, flag=False),
+    Option("label_names", list, None, "Class names of a labelled dataset.", group="record", flag=False),
+    Option("gantk_version", str, None, "gantk release that wrote the run.", group="record", flag=False, on_resume="free"),
+)
+
+BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def get_option(name):
+    if name not in BY_NAME:
+        raise ConfigError(f"Unknown option `{name}`: known options are {', '.join(sorted(BY_NAME))}.")
+    return BY_NAME[name]
+
+
+def check_options(values):
+    """``values`` checked against the schema and converted, or one ``ConfigError`` for the first bad entry."""
+    checked = {}
+    for name, value in values.items():
+        option = get_option(name)
+        if option.name == "label_names":
+            checked[name] = _label_names(value)
+            continue
+        checked[name] = option.check(value)
+    return checked
+
+
+def _label_names(value):
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"Option `label_names` must be a list of class names. Received: label_names={value!r}")
+    return list(value)
+
+
+def flag_options():
+    """The options that ``gantk train`` takes as flags, in table order."""
+    return [option for option in OPTIONS if option.flag]
+
+
+def legacy_values(values):
+    """A config written before the schema (an ``options`` dict beside the fields) as flat settings."""
+    values = dict(values)
+    extra = dict(values.pop("options", None) or {})
+    minibatch = extra.pop("minibatch_discrimination", None)
+    if isinstance(minibatch, dict):
+        extra["minibatch_discrimination"] = True
+        extra.update({f"minibatch_{'kernels' if k == 'num_kernels' else k}": v for k, v in minibatch.items()})
+    elif minibatch is not None:
+        extra["minibatch_discrimination"] = bool(minibatch)
+    return {**values, **extra}

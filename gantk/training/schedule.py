@@ -1,0 +1,34 @@
+"""How long a run is and where it stops to checkpoint: counted in generator updates (steps)."""
+
+from gantk.data.pipeline import steps_per_epoch
+from gantk.errors import ConfigError
+
+DEFAULT_EPOCHS = 20
+
+
+def total_steps(config, per_epoch):
+    """``steps`` when set, else ``epochs`` (default 20) passes of ``per_epoch`` steps."""
+    if config.steps is not None:
+        return int(config.steps)
+    return int(config.epochs or DEFAULT_EPOCHS) * per_epoch
+
+
+def run_length(config):
+    """The run's number of generator updates, before the data is loaded when ``steps`` is set."""
+    if config.steps is not None:
+        return int(config.steps)
+    if not config.num_examples:
+        raise ConfigError("Option `instance_noise` needs `instance_noise_steps` or `steps` before the data is loaded.")
+    return total_steps(config, steps_per_epoch(config.num_examples, config.batch_size * config.d_steps))
+
+
+def segments(start, total, per_epoch, checkpoint_every=None):
+    """(epoch, first step, number of steps) pieces from ``start`` to ``total``, cut at epoch ends."""
+    pieces, step = [], start
+    while step < total:
+        stop = min(total, (step // per_epoch + 1) * per_epoch)
+        if checkpoint_every:
+            stop = min(stop, (step // checkpoint_every + 1) * checkpoint_every)
+        pieces.append((step // per_epoch, step, stop - step))
+        step = stop
+    return pieces

@@ -9,6 +9,9 @@ class ImageData:
 
     ``image`` is uint8 ``[H, W, C]`` for pictures, or float32 ``[D]`` already in model units for
     point data (``kind == "points"``). ``label`` is present only when ``label_names`` is set.
+    Sources that know more about each example add it in dataset order: ``attributes`` int32
+    ``[N, A]`` numpy with ``attribute_names`` ``{attribute: [value names]}`` (A keys, in column
+    order) and ``captions`` (N strings); ``split`` names the split that was loaded.
     """
 
     name: str
@@ -17,6 +20,10 @@ class ImageData:
     element_shape: tuple
     label_names: list = field(default=None)
     kind: str = "image"
+    split: str = None
+    attributes: object = None
+    attribute_names: dict = None
+    captions: list = None
 
     @property
     def num_classes(self):

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from gantk import tricks, zoo
+from gantk.data import default_split
 from gantk.data.pipeline import tensorflow_seed
 from gantk.training.config import TrainConfig
 from gantk.training.gan import GAN
@@ -18,7 +19,8 @@ def resolve_config(variant, **overrides):
     recipe = zoo.get(variant)
     config = TrainConfig(variant=variant, dataset=recipe.default_dataset).with_overrides(**recipe.defaults)
     options = {**config.options, **(overrides.pop("options", None) or {})}
-    return config.with_overrides(**overrides, options=options)
+    config = config.with_overrides(**overrides, options=options)
+    return config.with_overrides(split=overrides.get("split") or default_split(config.dataset))
 
 
 def seed_everything(seed):

@@ -1,0 +1,19 @@
+"""Fixed train/test splits of labelled data."""
+
+import numpy as np
+
+TEST_FRACTION = 0.25
+
+
+def stratified_split(labels, test_fraction=TEST_FRACTION, seed=0):
+    """``(train indices, test indices)`` of ``sklearn.model_selection.train_test_split``.
+
+    ``test_size=test_fraction``, ``random_state=seed``, stratified by ``labels`` when every class
+    has at least two examples. Indexing arrays with them gives exactly what ``train_test_split``
+    gives on the arrays themselves.
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(labels)
+    stratify = labels if np.bincount(labels).min() > 1 else None
+    return train_test_split(np.arange(len(labels)), test_size=test_fraction, random_state=seed, stratify=stratify)

@@ -45,7 +45,7 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
         builder = tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
         raise DatasetError(
-            f"Unknown dataset {name!r}: use digits, ring8, grid25, a folder of images, "
+            f"Unknown dataset {name!r}: use digits, shapes, ring8, grid25, a folder of images, "
             "or a tensorflow-datasets image dataset such as mnist, fashion_mnist, cifar10 or celeb_a."
         ) from None
     features = builder.info.features

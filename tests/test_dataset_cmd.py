@@ -119,3 +119,24 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, fragment):
     assert result.exit_code == 2, result.output
     assert fragment in result.output and "Traceback" not in result.output
     assert list(tmp_path.glob("x.*")) == []
+
+
+def test_a_digits_run_saved_before_splits_resumes_on_all_1797(tmp_path):
+    from helpers import TINY
+
+    from gantk.training.build import resolve_config
+    from gantk.training.config import TrainConfig
+    from gantk.training.run import train
+
+    run_dir = str(tmp_path / "old")
+    train(resolve_config("dcgan", steps=2, **TINY), run_dir=run_dir, progress=False, log=lambda *_: None)
+    path = tmp_path / "old" / "config.json"
+    saved = json.loads(path.read_text())
+    assert (saved["split"], saved["num_examples"]) == ("all", 1797)
+    path.write_text(json.dumps({**saved, "split": "train"}))
+    assert TrainConfig.load(str(path)).split == "all"
+    train(resolve_config("dcgan", steps=3, **TINY), run_dir=run_dir, resume=True, progress=False, log=lambda *_: None)
+    resumed = json.loads(path.read_text())
+    assert (resumed["split"], resumed["num_examples"]) == ("all", 1797)
+    path.write_text(json.dumps({**saved, "split": "train", "num_examples": 1347}))
+    assert TrainConfig.load(str(path)).split == "train"

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from gantk import __version__
+from gantk.data.splits import saved_split
 from gantk.errors import ConfigError, RunDirError
 
 
@@ -85,8 +86,11 @@ class TrainConfig:
     def load(cls, path):
         try:
             with open(path) as handle:
-                return cls.from_dict(json.load(handle))
+                values = json.load(handle)
         except FileNotFoundError:
             raise RunDirError(f"No run configuration at {path}; is this a gantk run directory?") from None
         except json.JSONDecodeError as error:
             raise RunDirError(f"The run configuration {path} is not valid JSON ({error}).") from None
+        if isinstance(values, dict) and "split" in values:
+            values["split"] = saved_split(values.get("dataset"), values["split"], values.get("num_examples"))
+        return cls.from_dict(values)

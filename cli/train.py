@@ -17,7 +17,7 @@ def parse_sizes(text):
 
 @click.command("train")
 @click.argument("variant")
-@click.option("--dataset", help="digits (bundled), a folder of images, or a tensorflow-datasets name such as celeb_a.")
+@click.option("--dataset", help="digits or shapes[/ATTRIBUTE] (bundled), a folder of images, or a tensorflow-datasets name such as celeb_a.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where tensorflow-datasets keeps prepared data.")
 @click.option("--image-size", type=int, help="Square image size, a power of two from 16 to 128.")
 @click.option("--channels", type=click.Choice(["1", "3"]), help="Colour channels; default: those of the data.")

@@ -80,6 +80,20 @@ def shape_pixels(image, background, threshold=60):
     return np.abs(image.astype(int) - background.astype(int)).sum(-1) > threshold
 
 
+def kind_from_pixels(shape):
+    """A kind read from a large shape's mask: its fill of the enclosing disc and of its convex hull."""
+    from scipy.spatial import ConvexHull
+
+    ys, xs = np.nonzero(shape)
+    radius = np.sqrt(((ys - ys.mean()) ** 2 + (xs - xs.mean()) ** 2).max()) + 0.5
+    fill = shape.sum() / (np.pi * radius**2)
+    hull = ConvexHull(np.stack([ys, xs], 1).astype(float))
+    convexity = shape.sum() / (hull.volume + hull.area / 2 + np.pi / 4)
+    if convexity < 0.8:
+        return "star" if fill < 0.5 else "cross"
+    return "circle" if fill > 0.82 else "square" if fill > 0.55 else "triangle"
+
+
 def test_pixels_agree_with_attributes():
     size = 64
     images, attributes, _ = shapes.shapes_arrays("test", size, n=120)
@@ -97,6 +111,9 @@ def test_pixels_agree_with_attributes():
         row, column = int(ys.mean() // (size / 3)), int(xs.mean() // (size / 3))
         assert 3 * row + column == position
         areas[small_or_large].append(shape.sum())
+        if small_or_large == 1:
+            difference = np.abs(image.astype(int) - backgrounds[background].astype(int)).sum(-1)
+            assert kind_from_pixels(difference > difference.max() / 2) == captions.KINDS[kind]
     assert max(areas[0]) < min(areas[1])
 
 
@@ -157,3 +174,10 @@ def test_train_dcgan_on_shapes_from_the_cli(small_splits, tmp_path):
     config = json.loads((run_dir / "config.json").read_text())
     assert config["dataset"] == "shapes" and config["split"] == "train"
     assert config["image_shape"] == [16, 16, 3] and config["label_names"] == list(captions.KINDS)
+
+
+def test_cache_keys_of_label_configs_are_names_not_paths(tmp_path):
+    from gantk.metrics.extractors import dataset_key
+
+    assert dataset_key("shapes/colour", "test", 32, 3) == "shapes_colour-test-32x32x3"
+    assert dataset_key(str(tmp_path), "train", 32, 3).startswith(f"{tmp_path.name}-")

@@ -46,9 +46,10 @@ def default_cache_dir():
 
 
 def dataset_key(dataset, split, image_size, channels):
-    """A file-name-safe key for a dataset at a size: ``digits-train-16x16x1``; folders add a path hash."""
+    """A file-name-safe key for a dataset at a size: ``digits-train-16x16x1``, ``shapes_colour-test-32x32x3``;
+    folders add a path hash."""
     name = str(dataset)
-    if os.sep in name or os.path.isdir(name):
+    if name.startswith((os.sep, ".", "~")) or os.path.isdir(os.path.expanduser(name)):
         path = os.path.abspath(os.path.expanduser(name))
         name = f"{os.path.basename(path.rstrip(os.sep)) or 'folder'}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)

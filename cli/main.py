@@ -8,10 +8,10 @@ import os
 import click
 
 from gantk import __version__
-from gantk.cli import arithmetic, bench, digits_check, evaluate, export_cmd, interpolate, listing, probe, sample, train
+from gantk.cli import arithmetic, bench, dataset, digits_check, evaluate, export_cmd, interpolate, listing, probe, sample, train
 from gantk.errors import GantkError
 
-COMMANDS = (train, sample, listing, bench, export_cmd, evaluate, digits_check, interpolate, arithmetic, probe)
+COMMANDS = (train, sample, listing, dataset, bench, export_cmd, evaluate, digits_check, interpolate, arithmetic, probe)
 """Modules that each define one click ``command``; each module imports only click at the top."""
 
 

@@ -27,6 +27,12 @@ def atomic_path(path, durable=False):
             os.remove(temporary)
 
 
+def default_cache_dir():
+    """``$GANTK_CACHE_DIR``, else ``~/.cache/gantk``: where gantk keeps what it builds once (classifiers,
+    reference features, the shapes dataset, the tensorflow-datasets catalogue)."""
+    return os.environ.get("GANTK_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "gantk")
+
+
 def write_text_atomically(path, text):
     with atomic_path(path) as temporary:
         with open(temporary, "w") as handle:

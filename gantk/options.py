@@ -129,9 +129,9 @@ SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
 OPTIONS = (
     # What to train on.
     Option("variant", str, None, "The GAN variant (see `gantk list`).", group="data", flag=False),
-    Option("dataset", str, "digits", "digits, shapes or ring8/grid25 (bundled), a folder of images, or a tensorflow-datasets name such as celeb_a.", group="data"),
+    Option("dataset", str, "digits", "digits, shapes[/ATTRIBUTE] or ring8/grid25 (bundled), a folder of images, or a tensorflow-datasets name such as celeb_a.", group="data"),
     Option("data_dir", str, None, "Where tensorflow-datasets keeps prepared data.", group="data", on_resume="free", metavar="DIR"),
-    Option("split", str, "train", "The dataset split to train on.", group="data"),
+    Option("split", str, None, "The dataset split to train on (default: the dataset's own; digits: all, others: train).", group="data"),
     Option("image_size", int, None, "Square image size (default: the dataset's).", group="data", choices=IMAGE_SIZES, accepts="a power of two from 16 to 128"),
     Option("channels", int, None, "Colour channels (default: those of the data).", group="data", choices=(1, 3)),
     Option("data_kind", str, None, "image or points, decided from the dataset.", group="data", choices=("image", "points"), flag=False),

@@ -1,11 +1,13 @@
 """Named datasets -> ``tf.data`` of dict examples ``{"image", "label"}``.
 
-A dataset spec is a bundled dataset (``gantk.data.registry``: digits, ring8, grid25), a folder of
-the user's images, or any tensorflow-datasets image dataset by name. ``describe_dataset`` tells
-what a spec is before anything loads; ``load_dataset`` loads it. TensorFlow is imported only by
-the loaders.
+A dataset spec is a bundled dataset (``gantk.data.registry``: digits, shapes, ring8, grid25;
+``shapes/colour`` picks a configuration, in tensorflow-datasets' ``name/config`` syntax), a
+folder of the user's images, or any tensorflow-datasets image dataset by name.
+``describe_dataset`` tells what a spec is before anything loads; ``load_dataset`` loads it.
+TensorFlow is imported only by the loaders.
 """
 
+import dataclasses
 import os
 
 from gantk.data.catalogue import is_tfds_name
@@ -30,7 +32,7 @@ def unknown_dataset_message(spec):
 
 
 def looks_like_path(spec):
-    return os.sep in spec or spec.startswith((".", "~")) or os.path.isdir(spec)
+    return spec.startswith((".", "~", os.sep)) or os.path.isdir(spec) or (os.sep in spec and registered(spec)[0] is None)
 
 
 def check_spec(spec):
@@ -39,11 +41,29 @@ def check_spec(spec):
     return spec
 
 
+def registered(spec):
+    """``(BundledSource, config)`` of a bundled dataset spec (``name`` or ``name/config``), or ``(None, None)``."""
+    name, _, config = spec.partition("/")
+    if name not in SOURCES or os.path.isdir(spec):
+        return None, None
+    source = SOURCES[name]
+    if config and config not in source.configs:
+        accepted = f"one of {', '.join(source.configs)}" if source.configs else "none"
+        raise DatasetError(f"Dataset {name!r} has no configuration {config!r} (accepted: {accepted}). Received: dataset={spec!r}")
+    return source, config or (source.configs[0] if source.configs else None)
+
+
+def default_split(spec):
+    """The split a dataset gives when none is named: a bundled source's first, else ``train``."""
+    source, _ = registered(check_spec(spec))
+    return source.splits[0] if source is not None and source.splits else "train"
+
+
 def describe_dataset(spec, data_dir=None):
     """The ``DatasetFacts`` of a dataset spec, found without loading its examples."""
-    check_spec(spec)
-    if spec in SOURCES:
-        return SOURCES[spec].facts
+    source, _ = registered(check_spec(spec))
+    if source is not None:
+        return source.facts
     if looks_like_path(spec):
         if not os.path.isdir(os.path.expanduser(spec)):
             raise DatasetError(f"Dataset folder {spec!r} does not exist or is not a directory.")
@@ -57,23 +77,49 @@ def describe_dataset(spec, data_dir=None):
     return tfds_facts(spec, data_dir)
 
 
-def load_dataset(spec, image_size=None, channels=None, split="train", data_dir=None, download=True):
+def first_examples(data, n):
+    """``data`` cut to its first ``n`` examples, with its per-example extras cut alike."""
+    n = min(int(n), data.num_examples)
+    return dataclasses.replace(
+        data, dataset=data.dataset.take(n), num_examples=n,
+        attributes=None if data.attributes is None else data.attributes[:n],
+        captions=None if data.captions is None else data.captions[:n],
+    )
+
+
+def load_dataset(spec, image_size=None, channels=None, split=None, data_dir=None, download=True, n=None):
     """Turn a dataset spec into unbatched uint8 examples resized to ``image_size`` squares.
 
-    ``image_size`` and ``channels`` default to the dataset's (``describe_dataset``).
+    ``image_size`` and ``channels`` default to the dataset's (``describe_dataset``); ``split`` to
+    ``default_split(spec)`` (digits: ``all``, the rest: ``train``); ``n`` keeps the first ``n``
+    examples of the split (a source that builds examples makes only those).
     """
     facts = describe_dataset(spec, data_dir)
+    if n is not None and int(n) < 1:
+        raise DatasetError(f"Argument `n` must be a positive number of examples. Received: n={n!r}")
     image_size = image_size or facts.image_size
     channels = channels or facts.channels
-    if spec in SOURCES:
-        return SOURCES[spec].load(image_size=image_size, channels=channels, split=split)
-    if looks_like_path(spec):
+    split = split or default_split(spec)
+    source, config = registered(spec)
+    if source is not None:
+        if source.splits and split not in source.splits:
+            raise DatasetError(f"Argument `split` of dataset {spec!r} must be one of {', '.join(source.splits)}. Received: split={split!r}")
+        extra = dict(split=split) if source.splits else {}
+        extra.update(dict(config=config) if source.configs else {})
+        extra.update(dict(n=n) if source.takes_n else {})
+        data = source.load(image_size=image_size, channels=channels, **extra)
+    elif looks_like_path(spec):
         from gantk.data.folder import load_folder_images
 
-        return load_folder_images(os.path.expanduser(spec), image_size=image_size, channels=channels or 3)
-    from gantk.data.tfds_source import load_tfds_images
+        if split not in ("train", "all"):
+            raise DatasetError(f"A folder dataset has one split, train (or all). Received: split={split!r}")
+        data = load_folder_images(os.path.expanduser(spec), image_size=image_size, channels=channels or 3)
+    else:
+        from gantk.data.tfds_source import load_tfds_images
 
-    return load_tfds_images(spec, image_size=image_size, channels=channels, split=split, data_dir=data_dir, download=download)
+        data = load_tfds_images(spec, image_size=image_size, channels=channels, split=split, data_dir=data_dir, download=download)
+    data = data if data.split else dataclasses.replace(data, split=split)
+    return first_examples(data, n) if n is not None and n < data.num_examples else data
 
 
 def dataset_names():

@@ -9,11 +9,7 @@ import json
 import os
 from importlib import metadata
 
-from gantk.files import write_json_atomically
-
-
-def cache_dir():
-    return os.environ.get("GANTK_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "gantk")
+from gantk.files import default_cache_dir, write_json_atomically
 
 
 def tfds_version():
@@ -28,7 +24,7 @@ def tfds_names():
     version = tfds_version()
     if version is None:
         return None
-    path = os.path.join(cache_dir(), f"tfds-names-{version}.json")
+    path = os.path.join(default_cache_dir(), f"tfds-names-{version}.json")
     try:
         with open(path) as handle:
             return set(json.load(handle))

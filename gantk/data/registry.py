@@ -1,5 +1,5 @@
 """The datasets bundled with gantk (no download), by name."""
 
-from gantk.data import digits, mixtures
+from gantk.data import digits, mixtures, shapes
 
-SOURCES = {source.name: source for source in (digits.SOURCE, *mixtures.SOURCES)}
+SOURCES = {source.name: source for source in (digits.SOURCE, shapes.SOURCE, *mixtures.SOURCES)}

@@ -10,6 +10,9 @@ class ImageData:
 
     ``image`` is uint8 ``[H, W, C]`` for pictures, or float32 ``[D]`` already in model units for
     point data (``kind == "points"``). ``label`` is present only when ``label_names`` is set.
+    Sources that know more about each example add it in dataset order: ``attributes`` int32
+    ``[N, A]`` numpy with ``attribute_names`` ``{attribute: [value names]}`` (A keys, in column
+    order) and ``captions`` (N strings); ``split`` names the split that was loaded.
     """
 
     name: str
@@ -18,6 +21,10 @@ class ImageData:
     element_shape: tuple
     label_names: list = field(default=None)
     kind: str = "image"
+    split: str = None
+    attributes: object = None
+    attribute_names: dict = None
+    captions: list = None
 
     @property
     def num_classes(self):
@@ -40,9 +47,17 @@ class DatasetFacts:
 
 @dataclass(frozen=True)
 class BundledSource:
-    """A dataset that ships with gantk: its facts and ``load(image_size, channels, split) -> ImageData``."""
+    """A dataset that ships with gantk: its facts and ``load(image_size, channels, **extra) -> ImageData``.
+
+    ``split`` is passed when ``splits`` names them (the first is the default), ``config``
+    (tensorflow-datasets' ``name/config`` syntax) when ``configs`` does (the first is the
+    default), ``n`` (build only the first ``n`` examples) when ``takes_n``.
+    """
 
     name: str
     summary: str
     facts: DatasetFacts
     load: Callable
+    splits: tuple = ()
+    configs: tuple = ()
+    takes_n: bool = False

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from gantk.errors import GantkError
-from gantk.files import atomic_path, write_json_atomically
+from gantk.files import atomic_path, default_cache_dir, write_json_atomically
 from gantk.pixels import HALF_RANGE, from_uint8
 
 INCEPTION_SIZE = 299
@@ -42,15 +42,11 @@ class ExtractorError(GantkError):
     """An extractor that cannot be built: missing weights, unlabelled data, no class probabilities."""
 
 
-def default_cache_dir():
-    """``$GANTK_CACHE_DIR``, else ``~/.cache/gantk``: where classifiers and reference features live."""
-    return os.environ.get("GANTK_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "gantk")
-
-
 def dataset_key(dataset, split, image_size, channels):
-    """A file-name-safe key for a dataset at a size: ``digits-train-16x16x1``; folders add a path hash."""
+    """A file-name-safe key for a dataset at a size: ``digits-train-16x16x1``, ``shapes_colour-test-32x32x3``;
+    folders add a path hash."""
     name = str(dataset)
-    if os.sep in name or os.path.isdir(name):
+    if name.startswith((os.sep, ".", "~")) or os.path.isdir(os.path.expanduser(name)):
         path = os.path.abspath(os.path.expanduser(name))
         name = f"{os.path.basename(path.rstrip(os.sep)) or 'folder'}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)

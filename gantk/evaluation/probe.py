@@ -81,10 +81,9 @@ def run_probe(run_dir, dataset=None, split=None, limit=None, test_fraction=TEST_
     ``limit`` examples are split into train and test with ``train_test_split(test_size=
     test_fraction, random_state=seed, stratify=labels)``.
     """
-    from sklearn.model_selection import train_test_split
-
     from gantk.data import load_dataset
     from gantk.data.arrays import to_arrays
+    from gantk.data.splits import stratified_split
     from gantk.training.run import load_run
 
     loaded = load_run(run_dir)
@@ -97,9 +96,8 @@ def run_probe(run_dir, dataset=None, split=None, limit=None, test_fraction=TEST_
     if not data.label_names:
         raise DatasetError(f"Dataset {dataset!r} has no labels; the probe needs a labelled dataset such as digits.")
     images, labels = to_arrays(data, limit=limit)
-    train_x, test_x, train_y, test_y = train_test_split(
-        images, labels, test_size=test_fraction, random_state=seed, stratify=labels if np.bincount(labels).min() > 1 else None
-    )
+    train, test = stratified_split(labels, test_fraction, seed)
+    train_x, test_x, train_y, test_y = images[train], images[test], labels[train], labels[test]
     log(f"Probing {len(train_x)} training and {len(test_x)} test images of {dataset}.")
     features = discriminator_features(gan, np.concatenate([train_x, test_x]), grid)
     train_f, test_f = features[: len(train_x)], features[len(train_x) :]

@@ -21,8 +21,8 @@ from gantk.metrics import (
     kernel_inception_distance,
     precision_recall,
 )
-from gantk.evaluation.extractors import dataset_key, default_cache_dir
-from gantk.files import atomic_path
+from gantk.evaluation.extractors import dataset_key
+from gantk.files import atomic_path, default_cache_dir
 
 METRICS = ("fid", "kid", "pr", "is")
 EXTRACTORS = ("inception", "classifier")

@@ -10,7 +10,8 @@ import hashlib
 import json
 
 from gantk import __version__, zoo
-from gantk.data import describe_dataset
+from gantk.data import default_split, describe_dataset
+from gantk.data.splits import saved_split
 from gantk.errors import ConfigError, RunDirError
 from gantk.files import write_text_atomically
 from gantk.options import BY_NAME, OPTIONS, check_options, legacy_values
@@ -64,6 +65,8 @@ class ConfigMethods:
         unknown = sorted(set(values) - set(BY_NAME))
         if unknown:
             raise ConfigError(f"Unknown configuration key {unknown[0]!r}; known keys are {', '.join(sorted(BY_NAME))}.")
+        if values.get("split") is not None:
+            values["split"] = saved_split(values.get("dataset"), values["split"], values.get("num_examples"))
         if values.get("data_kind") is None and values.get("image_shape"):
             values["data_kind"] = "points" if len(values["image_shape"]) == 1 else "image"
         return cls(**values)
@@ -110,6 +113,7 @@ def resolve_config(variant, **settings):
 def with_geometry(config):
     """``config`` with ``data_kind``, ``image_size``, ``channels`` and ``image_shape`` decided from its dataset."""
     facts = describe_dataset(config.dataset, config.data_dir)
+    config = dataclasses.replace(config, split=config.split or default_split(config.dataset))
     recipe = zoo.get(config.variant)
     if recipe.data_kind not in ("any", facts.kind):
         raise ConfigError(

@@ -1,0 +1,35 @@
+"""Fixed train/test splits of labelled data."""
+
+import numpy as np
+
+TEST_FRACTION = 0.25
+
+
+def stratified_split(labels, test_fraction=TEST_FRACTION, seed=0):
+    """``(train indices, test indices)`` of ``sklearn.model_selection.train_test_split``.
+
+    ``test_size=test_fraction``, ``random_state=seed``, stratified by ``labels`` when every class
+    has at least two examples. Indexing arrays with them gives exactly what ``train_test_split``
+    gives on the arrays themselves.
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(labels)
+    stratify = labels if np.bincount(labels).min() > 1 else None
+    return train_test_split(np.arange(len(labels)), test_size=test_fraction, random_state=seed, stratify=stratify)
+
+
+ALL_BEFORE_SPLITS = {"digits": 1797}
+"""Bundled datasets whose runs, before the datasets had named splits, saved ``split: "train"``
+while training on every example: the dataset and that number of examples."""
+
+
+def saved_split(dataset, split, num_examples):
+    """The split a saved run configuration means, in today's names.
+
+    A run written before digits had splits says ``train`` with 1,797 examples: that is today's
+    ``all``; a run that trained on today's ``train`` (1,347 examples) keeps its name.
+    """
+    if split == "train" and num_examples is not None and ALL_BEFORE_SPLITS.get(dataset) == num_examples:
+        return "all"
+    return split

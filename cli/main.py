@@ -5,6 +5,7 @@ TensorFlow is imported inside commands, never here, so ``gantk --help`` answers 
 
 import importlib
 import os
+import time
 
 import click
 
@@ -21,6 +22,7 @@ COMMAND_MODULES = (
     "gantk.cli.interpolate",
     "gantk.cli.arithmetic",
     "gantk.cli.probe",
+    "gantk.cli.prepare",
 )
 """Modules that each define one click command named like the module's ``command`` attribute."""
 
@@ -39,17 +41,18 @@ class GantkGroup(click.Group):
             raise UserError(str(error)) from None
 
 
-def quiet_tensorflow():
-    """Keep TensorFlow's C++ start-up chatter out of the user's terminal."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
-
-
 @click.group(cls=GantkGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gantk")
-def cli():
+@click.option("--verbose", is_flag=True, help="Show every message of TensorFlow and tensorflow-datasets (sets GANTK_VERBOSE=1).")
+@click.pass_context
+def cli(ctx, verbose):
     """gantk: train GANs with Keras 3 and TensorFlow, and ship their generators."""
-    quiet_tensorflow()
+    from gantk import quiet
+
+    ctx.ensure_object(dict)["started_at"] = time.time()
+    if verbose:
+        os.environ[quiet.VERBOSE_ENV] = "1"
+    quiet.install()
 
 
 for _module in COMMAND_MODULES:

@@ -17,6 +17,9 @@ class ImageData:
     element_shape: tuple
     label_names: list = field(default=None)
     kind: str = "image"
+    summary: dict = field(default=None)
+    """Where the examples came from and how they were made, filled by each source: ``source`` (bundled,
+    folder, tensorflow-datasets) with its own facts, and ``preprocessing``; see ``gantk.data.summary``."""
 
     @property
     def num_classes(self):

@@ -1,12 +1,12 @@
 """Image datasets from tensorflow-datasets, with a clear way out when the files are not there."""
 
 import os
-import socket
 
 import tensorflow as tf
 
 from gantk.data.resize import square_uint8
 from gantk.data.source import ImageData
+from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
 CELEB_A_FACE_CROP = 108
@@ -19,21 +19,27 @@ def default_data_dir():
     return os.environ.get("TFDS_DATA_DIR", os.path.join(os.path.expanduser("~"), "tensorflow_datasets"))
 
 
-def network_reachable(host="storage.googleapis.com", port=443, timeout=3.0):
-    """Whether TFDS could start a download at all; saves ten slow retries on a machine with no internet."""
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
-
 def missing_files_message(name, data_dir, reason):
+    manual = os.path.join(data_dir, "downloads", "manual")
     return (
-        f"Dataset {name!r} is not prepared in {data_dir} and could not be downloaded ({reason}); "
-        f"on a machine with internet run `tfds build {name} --data_dir DIR` and copy DIR here, or put the "
-        f"manual download files in {os.path.join(data_dir, 'downloads', 'manual')}, then pass --data-dir DIR."
+        f"Dataset {name!r} is not prepared in {data_dir} and could not be downloaded ({reason}); put the files "
+        f"tensorflow-datasets downloads for it (for celeb_a: img_align_celeba.zip and its four list_*.txt / "
+        f"identity_CelebA.txt files) in a folder DIR and run `gantk prepare {name} --manual-dir DIR --data-dir "
+        f"{data_dir}`, or put them in {manual}; then pass --data-dir {data_dir}."
     )
+
+
+def get_builder(name, data_dir):
+    """tensorflow-datasets' builder of ``name`` reading and writing ``data_dir``; unknown names are a ``DatasetError``."""
+    import tensorflow_datasets as tfds
+
+    try:
+        return tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise DatasetError(
+            f"Unknown dataset {name!r}: use digits, ring8, grid25, a folder of images, "
+            "or a tensorflow-datasets image dataset such as mnist, fashion_mnist, cifar10 or celeb_a."
+        ) from None
 
 
 def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir=None, download=True):
@@ -41,13 +47,7 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
     import tensorflow_datasets as tfds
 
     data_dir = data_dir or default_data_dir()
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-    except tfds.core.registered.DatasetNotFoundError:
-        raise DatasetError(
-            f"Unknown dataset {name!r}: use digits, ring8, grid25, a folder of images, "
-            "or a tensorflow-datasets image dataset such as mnist, fashion_mnist, cifar10 or celeb_a."
-        ) from None
+    builder = get_builder(name, data_dir)
     features = builder.info.features
     if "image" not in features:
         raise DatasetError(f"Dataset {name!r} has no 'image' feature, so it cannot train an image GAN.")
@@ -85,23 +85,35 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
         num_examples=num_examples,
         element_shape=(image_size, image_size, channels),
         label_names=label_names,
+        summary={
+            "source": "tensorflow-datasets",
+            "name": name,
+            "version": str(builder.info.version),
+            "split": split,
+            "data_dir": str(builder.data_dir),
+            "preprocessing": preprocessing(crop=crop, size=image_size, channels=channels, stored_shape=list(image_feature.shape)),
+        },
     )
 
 
 def _load_prepared(builder, name, split, data_dir, download):
-    if not _is_prepared(builder):
-        if not download:
+    """Prepared data first, then the files in ``DATA_DIR/downloads/manual``, and only then a download."""
+    from gantk.data.prepare import has_manual_files, prepare_builder
+
+    if not is_prepared(builder):
+        if not download and not has_manual_files(builder):
             raise DatasetError(missing_files_message(name, data_dir, "downloads are turned off"))
-        if not network_reachable():
-            raise DatasetError(missing_files_message(name, data_dir, "no network"))
-        builder.download_and_prepare()
+        prepare_builder(builder, allow_network=download)
     if builder.info.splits and split.split("[")[0] not in builder.info.splits:
         raise DatasetError(f"Dataset {name!r} has no split {split!r}; it has {', '.join(builder.info.splits)}.")
     return builder.as_dataset(split=split, shuffle_files=False)
 
 
-def _is_prepared(builder):
+def is_prepared(builder):
+    """Whether ``builder``'s data folder holds a prepared dataset; checked without tfds' warning about a
+    folder that merely does not exist yet."""
     try:
-        return bool(builder.is_prepared())
+        path = builder.data_path
+        return os.path.isfile(os.path.join(str(path), "dataset_info.json")) and bool(builder.is_prepared())
     except Exception:
         return False

@@ -79,5 +79,6 @@ def command(
 
     extra.update(pop_trick_flags(options))
     config = resolve_config(variant, channels=int(channels) if channels else None, options=extra, **options)
-    run_dir = train(config, run_dir=run_dir, resume=resume, progress=not quiet, log=click.echo)
+    started_at = (click.get_current_context().find_root().obj or {}).get("started_at")
+    run_dir = train(config, run_dir=run_dir, resume=resume, progress=not quiet, log=click.echo, started_at=started_at)
     click.echo(f"Run saved in {run_dir} (samples: {run_dir}/samples.png, generator: {run_dir}/generator.keras).")

@@ -6,6 +6,7 @@ import tensorflow as tf
 from gantk.data.registry import register_source
 from gantk.data.resize import square_uint8
 from gantk.data.source import ImageData
+from gantk.data.summary import preprocessing
 
 
 def load_digits_images(image_size=32, channels=1):
@@ -23,6 +24,11 @@ def load_digits_images(image_size=32, channels=1):
         num_examples=len(labels),
         element_shape=(image_size, image_size, channels),
         label_names=[str(d) for d in range(10)],
+        summary={
+            "source": "bundled",
+            "origin": "scikit-learn load_digits, the UCI 8x8 optical-recognition digits",
+            "preprocessing": preprocessing(crop="none (8x8 squares)", size=image_size, channels=channels),
+        },
     )
 
 

@@ -101,9 +101,10 @@ def _load_prepared(builder, name, split, data_dir, download):
     from gantk.data.prepare import has_manual_files, prepare_builder
 
     if not is_prepared(builder):
-        if not download and not has_manual_files(builder):
+        manual = has_manual_files(builder)
+        if not download and not manual:
             raise DatasetError(missing_files_message(name, data_dir, "downloads are turned off"))
-        prepare_builder(builder, allow_network=download)
+        prepare_builder(builder, allow_network=download, progress=manual)
     if builder.info.splits and split.split("[")[0] not in builder.info.splits:
         raise DatasetError(f"Dataset {name!r} has no split {split!r}; it has {', '.join(builder.info.splits)}.")
     return builder.as_dataset(split=split, shuffle_files=False)

@@ -1,0 +1,1 @@
+"""Benchmarks that print figures with a reference measured in the same run."""

@@ -14,26 +14,34 @@ from gantk.data.resize import square_uint8
 JPEG_PATTERN = r"(?i).*\.jpe?g"
 
 
+def centre_window(shape, crop=None):
+    """``(top, left, side)`` of the central ``crop`` square of an image of ``shape`` (default: the largest)."""
+    side = tf.minimum(shape[0], shape[1])
+    if crop:
+        side = tf.minimum(side, crop)
+    return (shape[0] - side) // 2, (shape[1] - side) // 2, side
+
+
+def jpeg_square(contents, image_size, channels=3, crop=None):
+    """Encoded JPEG bytes -> uint8 ``[image_size, image_size, channels]``, decoding only the crop window."""
+    top, left, side = centre_window(tf.io.extract_jpeg_shape(contents), crop)
+    square = tf.io.decode_and_crop_jpeg(contents, tf.stack([top, left, side, side]), channels=3)
+    return square_uint8(tf.ensure_shape(square, (None, None, 3)), image_size, channels)
+
+
 def decode_square(path, image_size, channels=3, crop=None):
     """One file -> uint8 ``[image_size, image_size, channels]``: the central ``crop`` square (default: the
     largest), resized with antialiasing."""
     contents = tf.io.read_file(path)
 
-    def jpeg():
-        shape = tf.io.extract_jpeg_shape(contents)
-        side = tf.minimum(tf.minimum(shape[0], shape[1]), crop) if crop else tf.minimum(shape[0], shape[1])
-        window = tf.stack([(shape[0] - side) // 2, (shape[1] - side) // 2, side, side])
-        return tf.io.decode_and_crop_jpeg(contents, window, channels=3)
-
     def other():
         image = tf.io.decode_image(contents, channels=3, expand_animations=False)
-        shape = tf.shape(image)
-        side = tf.minimum(tf.minimum(shape[0], shape[1]), crop) if crop else tf.minimum(shape[0], shape[1])
-        top, left = (shape[0] - side) // 2, (shape[1] - side) // 2
-        return image[top : top + side, left : left + side]
+        top, left, side = centre_window(tf.shape(image), crop)
+        square = image[top : top + side, left : left + side]
+        return square_uint8(tf.ensure_shape(square, (None, None, 3)), image_size, channels)
 
-    square = tf.cond(tf.strings.regex_full_match(path, JPEG_PATTERN), jpeg, other)
-    return square_uint8(tf.ensure_shape(square, (None, None, 3)), image_size, channels)
+    is_jpeg = tf.strings.regex_full_match(path, JPEG_PATTERN)
+    return tf.cond(is_jpeg, lambda: jpeg_square(contents, image_size, channels, crop), other)
 
 
 def file_images(paths, image_size, channels=3, crop=None, workers=None, seed=0):

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from gantk.data.resize import square_uint8
 from gantk.data.source import ImageData
+from gantk.data.stream import jpeg_square
 from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
@@ -43,16 +44,18 @@ def get_builder(name, data_dir):
 
 
 def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir=None, download=True):
-    """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop."""
-    import tensorflow_datasets as tfds
+    """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop.
 
+    JPEG-encoded images (CelebA's) are decoded inside the crop window only (``gantk.data.stream``).
+    """
     data_dir = data_dir or default_data_dir()
     builder = get_builder(name, data_dir)
     features = builder.info.features
     if "image" not in features:
         raise DatasetError(f"Dataset {name!r} has no 'image' feature, so it cannot train an image GAN.")
+    jpeg = getattr(features["image"], "encoding_format", None) == "jpeg" and features["image"].shape[-1] == 3
     try:
-        dataset = _load_prepared(builder, name, split, data_dir, download)
+        dataset = _load_prepared(builder, name, split, data_dir, download, skip_image_decoding=jpeg)
     except DatasetError:
         raise
     except Exception as error:  # tfds reports missing files and failed downloads in many types
@@ -68,7 +71,10 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
         label_names = list(label.names)
 
     def to_example(example):
-        out = {"image": square_uint8(example["image"], image_size, channels, crop=crop)}
+        if jpeg:
+            out = {"image": jpeg_square(example["image"], image_size, channels, crop=crop)}
+        else:
+            out = {"image": square_uint8(example["image"], image_size, channels, crop=crop)}
         if label_names:
             out["label"] = tf.cast(example["label"], tf.int32)
         return out
@@ -91,13 +97,20 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
             "version": str(builder.info.version),
             "split": split,
             "data_dir": str(builder.data_dir),
-            "preprocessing": preprocessing(crop=crop, size=image_size, channels=channels, stored_shape=list(image_feature.shape)),
+            "preprocessing": preprocessing(
+                crop=crop, size=image_size, channels=channels, stored_shape=list(image_feature.shape),
+                decode="JPEG decoded inside the crop window" if jpeg else "tensorflow-datasets",
+            ),
         },
     )
 
 
-def _load_prepared(builder, name, split, data_dir, download):
-    """Prepared data first, then the files in ``DATA_DIR/downloads/manual``, and only then a download."""
+def _load_prepared(builder, name, split, data_dir, download, skip_image_decoding=False):
+    """Prepared data first, then the files in ``DATA_DIR/downloads/manual``, and only then a download.
+
+    With ``skip_image_decoding`` the images stay encoded (``tfds.decode.SkipDecoding``), for a decode
+    that reads only the crop window.
+    """
     from gantk.data.prepare import has_manual_files, prepare_builder
 
     if not is_prepared(builder):
@@ -107,7 +120,10 @@ def _load_prepared(builder, name, split, data_dir, download):
         prepare_builder(builder, allow_network=download, progress=manual)
     if builder.info.splits and split.split("[")[0] not in builder.info.splits:
         raise DatasetError(f"Dataset {name!r} has no split {split!r}; it has {', '.join(builder.info.splits)}.")
-    return builder.as_dataset(split=split, shuffle_files=False)
+    import tensorflow_datasets as tfds
+
+    decoders = {"image": tfds.decode.SkipDecoding()} if skip_image_decoding else None
+    return builder.as_dataset(split=split, shuffle_files=False, decoders=decoders)
 
 
 def is_prepared(builder):

@@ -5,7 +5,7 @@ import click
 
 @click.command("pipeline")
 @click.option("--dataset", required=True, help="A folder of images (searched recursively), digits, or a tensorflow-datasets name.")
-@click.option("--workers", type=click.IntRange(min=1), help="Decoding threads for gantk and DataLoader worker processes for torchvision (default: the CPU count).")
+@click.option("--workers", type=click.IntRange(min=1), help="For a folder: decoding threads for gantk and DataLoader worker processes for torchvision (default: the CPU count).")
 @click.option("--image-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--crop", type=click.IntRange(min=1), help="Centre square cropped before the resize (CelebA/DCGAN: 108); default the largest.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)

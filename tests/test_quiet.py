@@ -52,10 +52,14 @@ def test_train_is_quiet_and_prints_its_data_summary(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_missing_tfds_dataset_is_one_line_without_noise(tmp_path):
+def test_a_tfds_dataset_with_a_bad_file_is_one_line_without_noise(tmp_path):
+    """A wrong file in DATA_DIR/downloads/manual stops training before any network access."""
+    (tmp_path / "downloads" / "manual").mkdir(parents=True)
+    (tmp_path / "downloads" / "manual" / "train-images-idx3-ubyte.gz").write_bytes(b"not mnist")
     result = gantk("train", "dcgan", "--dataset", "mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "run"), cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: Dataset 'mnist' needs"), result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: Dataset 'mnist': 1 file(s)"), result.stderr
+    assert "train-images-idx3-ubyte.gz: 9 bytes" in result.stderr
 
 
 @pytest.mark.slow

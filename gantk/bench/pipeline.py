@@ -138,7 +138,8 @@ def report_lines(result):
     ours = result["gantk"]
     lines = [
         f"Input pipeline on {result['dataset']} ({ours['images']} images, {result['image_size']}x{result['image_size']}, "
-        f"crop {result.get('crop', 'as the dataset defines')}, {result['workers']} workers, batch {result['batch_size']}; "
+        f"crop {result.get('crop', 'as the dataset defines')}, "
+        f"{str(result['workers']) + ' workers' if 'crop' in result else 'tf.data autotuned threads'}, batch {result['batch_size']}; "
         f"{result['cpus']} CPUs: {result['cpu']})",
         f"  gantk first pass (read, decode, crop, resize): {ours['first_pass_images_per_s']:,.0f} images/s, "
         f"{ours['first_pass_images_per_cpu_s']:,.0f} per CPU second",

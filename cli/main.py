@@ -4,14 +4,17 @@ TensorFlow is imported inside commands, never here, so ``gantk --help`` answers 
 """
 
 import os
+import time
 
 import click
 
 from gantk import __version__
-from gantk.cli import arithmetic, bench, dataset, digits_check, evaluate, export_cmd, interpolate, listing, probe, sample, train
+from gantk.cli import (
+    arithmetic, bench, dataset, digits_check, evaluate, export_cmd, interpolate, listing, prepare, probe, sample, train,
+)
 from gantk.errors import GantkError
 
-COMMANDS = (train, sample, listing, dataset, bench, export_cmd, evaluate, digits_check, interpolate, arithmetic, probe)
+COMMANDS = (train, sample, listing, dataset, prepare, bench, export_cmd, evaluate, digits_check, interpolate, arithmetic, probe)
 """Modules that each define one click ``command``; each module imports only click at the top."""
 
 
@@ -29,17 +32,18 @@ class GantkGroup(click.Group):
             raise UserError(str(error)) from None
 
 
-def quiet_tensorflow():
-    """Keep TensorFlow's C++ start-up chatter out of the user's terminal."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
-
-
 @click.group(cls=GantkGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gantk")
-def cli():
+@click.option("--verbose", is_flag=True, help="Show every message of TensorFlow and tensorflow-datasets (sets GANTK_VERBOSE=1).")
+@click.pass_context
+def cli(ctx, verbose):
     """gantk: train GANs with Keras 3 and TensorFlow, and ship their generators."""
-    quiet_tensorflow()
+    from gantk import quiet
+
+    ctx.ensure_object(dict)["started_at"] = time.time()
+    if verbose:
+        os.environ[quiet.VERBOSE_ENV] = "1"
+    quiet.install()
 
 
 for _module in COMMANDS:

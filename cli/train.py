@@ -48,5 +48,6 @@ def command(variant, run_dir, resume, quiet, **settings):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
     from gantk.api import train
 
-    run_dir = train(variant, run_dir=run_dir, resume=resume, progress=not quiet, log=click.echo, **settings)
+    started_at = (click.get_current_context().find_root().obj or {}).get("started_at")
+    run_dir = train(variant, run_dir=run_dir, resume=resume, progress=not quiet, log=click.echo, started_at=started_at, **settings)
     click.echo(f"Run saved in {run_dir} (samples: {run_dir}/samples.png, generator: {run_dir}/generator.keras).")

@@ -10,11 +10,11 @@ import os
 from gantk.errors import RunDirError
 
 
-def train(variant, run_dir=None, resume=False, progress=True, log=print, **settings):
+def train(variant, run_dir=None, resume=False, progress=True, log=print, started_at=None, **settings):
     """Train ``variant`` with ``settings`` (any option of ``gantk.options``) into ``run_dir``; returns it.
 
     Every setting is checked before any data loads. With ``resume`` the run in ``run_dir`` continues
-    from its last checkpoint.
+    from its last checkpoint. ``started_at`` (a ``time.time()``) is when the user's command began.
     """
     from gantk.training.config import resolve_config
     from gantk.training.run_dir import check_writable
@@ -27,7 +27,9 @@ def train(variant, run_dir=None, resume=False, progress=True, log=print, **setti
     from gantk.evaluation.periodic import PeriodicMetrics
     from gantk.training.run import train as train_run
 
-    return train_run(config, run_dir=run_dir, resume=resume, progress=progress, log=log, evaluator=PeriodicMetrics)
+    return train_run(
+        config, run_dir=run_dir, resume=resume, progress=progress, log=log, evaluator=PeriodicMetrics, started_at=started_at
+    )
 
 
 def check_run(run_dir):

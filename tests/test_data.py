@@ -7,7 +7,7 @@ import tensorflow as tf
 from PIL import Image
 
 from gantk.data import load_dataset
-from gantk.data import tfds_source
+from gantk.data import prepare
 from gantk.data.pipeline import training_batches
 from gantk.errors import DatasetError
 from gantk.training.build import seed_everything
@@ -46,7 +46,7 @@ def make_folder(root):
 
 def test_folder_of_mixed_images(tmp_path):
     make_folder(tmp_path)
-    with pytest.warns(UserWarning, match=r"Skipped 1 unreadable.*broken.png"):
+    with pytest.warns(UserWarning, match=r"Skipped 1 image file.*unreadable.*broken.png"):
         data = load_dataset(str(tmp_path), image_size=16, channels=3)
     assert data.num_examples == 5
     assert data.label_names == ["cats", "dogs"]
@@ -82,17 +82,17 @@ def test_unknown_dataset_name():
 
 
 def test_tfds_without_files_or_network_says_how_to_supply_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(tfds_source, "network_reachable", lambda: False)
+    monkeypatch.setattr(prepare, "network_reachable", lambda: False)
     with pytest.raises(DatasetError) as error:
         load_dataset("mnist", data_dir=str(tmp_path))
     message = str(error.value)
-    assert str(tmp_path) in message and "tfds build mnist" in message and "--data-dir" in message
+    assert str(tmp_path / "downloads" / "manual") in message and "train-images-idx3-ubyte.gz" in message
+    assert "gantk prepare mnist --manual-dir DIR" in message
     with pytest.raises(DatasetError, match="downloads are turned off"):
         load_dataset("mnist", data_dir=str(tmp_path), download=False)
 
 
-def test_celeb_a_through_the_real_tfds_path_under_mock_data(monkeypatch):
-    monkeypatch.setattr(tfds_source, "network_reachable", lambda: True)
+def test_celeb_a_through_the_real_tfds_path_under_mock_data():
     with tfds.testing.mock_data(num_examples=8):
         data = load_dataset("celeb_a")
         images, labels = first(data)
@@ -101,8 +101,7 @@ def test_celeb_a_through_the_real_tfds_path_under_mock_data(monkeypatch):
     assert data.label_names is None
 
 
-def test_mnist_labels_under_mock_data(monkeypatch):
-    monkeypatch.setattr(tfds_source, "network_reachable", lambda: True)
+def test_mnist_labels_under_mock_data():
     with tfds.testing.mock_data(num_examples=8):
         data = load_dataset("mnist", image_size=16)
         images, labels = first(data)

@@ -98,10 +98,7 @@ def test_folder_round_trip_with_labels(tmp_path):
         assert dump["label_names"].tolist() == ["a", "b"]
 
 
-def test_tensorflow_datasets_name(tmp_path, monkeypatch):
-    from gantk.data import tfds_source
-
-    monkeypatch.setattr(tfds_source, "network_reachable", lambda: True)
+def test_tensorflow_datasets_name(tmp_path):
     with tfds.testing.mock_data(num_examples=8):
         result = run("dataset", "mnist", "--n", 5, "--image-size", 16, "--out", tmp_path / "mnist.npz")
     assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ import numpy as np
 
 from gantk.data.source import BundledSource, DatasetFacts, ImageData
 from gantk.data.splits import stratified_split
+from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
 SPLITS = ("all", "train", "test")
@@ -40,6 +41,11 @@ def load_digits_images(image_size=32, channels=1, split="all"):
         element_shape=(image_size, image_size, channels),
         label_names=[str(d) for d in range(10)],
         split=split,
+        summary={
+            "source": "bundled",
+            "origin": "scikit-learn load_digits, the UCI 8x8 optical-recognition digits",
+            "preprocessing": preprocessing(crop="none (8x8 squares)", size=image_size, channels=channels),
+        },
     )
 
 

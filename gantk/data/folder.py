@@ -1,10 +1,13 @@
 """A folder of the user's own images, searched recursively.
 
 First-level subfolder names become labels when every image sits in one, as Keras'
-``image_dataset_from_directory`` does. Unreadable files are skipped and counted in one warning.
+``image_dataset_from_directory`` does. Links are followed once per real file or folder; unreadable
+files and image names that are not regular files (a FIFO, a broken link) are skipped and counted in
+one warning, and training keeps the complete list in the run folder.
 """
 
 import os
+import stat
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,63 +15,161 @@ import numpy as np
 import tensorflow as tf
 
 from gantk.data.source import ImageData
+from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+SKIPPED_REPORT = "skipped-files.txt"
+"""Name of the complete list of skipped files that training writes in the run folder."""
+MAX_WARNED_NAMES = 10
 
 
 def find_images(folder):
-    """Sorted image paths under ``folder`` and, when all lie in subfolders, their label names."""
-    paths = []
+    """Image files under ``folder``, each real file and folder once however many links lead to it.
+
+    Returns ``(paths, labels, label names, skipped, duplicates)``: sorted paths of regular files;
+    when all lie in first-level subfolders, their label indices and names (else ``None``);
+    ``skipped`` as ``[(path, reason)]`` for image-named entries that are not regular files
+    (a FIFO, a socket, a broken link); ``duplicates`` the number of paths that led to a file already found.
+    """
+    paths, skipped, duplicates = [], [], 0
+    seen_dirs, seen_files = {os.path.realpath(folder)}, set()
     for root, dirs, files in os.walk(folder, followlinks=True):
         dirs.sort()
-        paths.extend(os.path.join(root, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXTENSIONS))
+        for name in list(dirs):
+            real = os.path.realpath(os.path.join(root, name))
+            if real in seen_dirs:
+                dirs.remove(name)
+            seen_dirs.add(real)
+        for name in sorted(files):
+            if not name.lower().endswith(IMAGE_EXTENSIONS):
+                continue
+            path = os.path.join(root, name)
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as error:
+                skipped.append((path, f"cannot be opened ({error.strerror or error})"))
+                continue
+            if not stat.S_ISREG(mode):
+                skipped.append((path, "not a regular file"))
+                continue
+            real = os.path.realpath(path)
+            if real in seen_files:
+                duplicates += 1
+                continue
+            seen_files.add(real)
+            paths.append(path)
     relative = [os.path.relpath(p, folder).split(os.sep) for p in paths]
     if paths and all(len(parts) > 1 for parts in relative):
         names = sorted({parts[0] for parts in relative})
         if len(names) > 1:
             index = {name: i for i, name in enumerate(names)}
-            return paths, [index[parts[0]] for parts in relative], names
-    return paths, None, None
+            return paths, [index[parts[0]] for parts in relative], names, skipped, duplicates
+    return paths, None, None, skipped, duplicates
+
+
+def to_uint8(image):
+    """Pillow image -> 8-bit mode: 16- and 32-bit greys scaled by their range, not clipped at 255."""
+    from PIL import Image
+
+    if image.mode.startswith("I;16"):
+        return Image.fromarray(np.round(np.asarray(image, dtype=np.float64) / 257.0).astype(np.uint8), "L")
+    if image.mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 1.0 if image.mode == "F" and values.max(initial=0) <= 1.0 else (65535.0 if values.max(initial=0) > 255 else 255.0)
+        return Image.fromarray(np.round(np.clip(values / top, 0, 1) * 255.0).astype(np.uint8), "L")
+    return image
+
+
+def has_transparency(image):
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def composite_on_white(image):
+    """RGBA over an opaque white background (Porter & Duff 1984, "over"); ``None`` when fully opaque."""
+    from PIL import Image
+
+    rgba = image.convert("RGBA")
+    if rgba.getextrema()[3][0] == 255:
+        return None
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
 
 
 def read_image(path, size, channels):
-    """Decode one file with Pillow, centre-crop to a square and resize; None when it is unreadable."""
+    """Decode one file with Pillow, centre-crop to a square and resize.
+
+    Returns ``(array, note)``: ``array`` is None when the file is unreadable and ``note`` says why;
+    a readable image with transparency gets the note ``"alpha composited on white"``.
+    """
     from PIL import Image
 
+    note = None
     try:
         with Image.open(path) as image:
             image.seek(0)
+            image = to_uint8(image)
+            if has_transparency(image):
+                flattened = composite_on_white(image)
+                if flattened is not None:
+                    image, note = flattened, ALPHA_NOTE
             image = image.convert("L" if channels == 1 else "RGB")
             side = min(image.size)
             left, top = (image.width - side) // 2, (image.height - side) // 2
             image = image.crop((left, top, left + side, top + side))
             image = image.resize((size, size), Image.Resampling.LANCZOS)
             array = np.asarray(image, dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return None
-    return array.reshape(size, size, channels)
+    except Image.DecompressionBombError:
+        return None, "too many pixels (Pillow's decompression bomb limit)"
+    except (OSError, ValueError, SyntaxError) as error:
+        return None, f"unreadable or corrupt ({type(error).__name__})"
+    return array.reshape(size, size, channels), note
+
+
+ALPHA_NOTE = "alpha composited on white"
+
+
+def names_of(items, folder):
+    shown = [os.path.relpath(path, folder) for path, _ in items[:MAX_WARNED_NAMES]]
+    return ", ".join(shown) + (f" and {len(items) - MAX_WARNED_NAMES} more" if len(items) > MAX_WARNED_NAMES else "")
+
+
+def reason_counts(items):
+    counts = {}
+    for _, reason in items:
+        counts[reason] = counts.get(reason, 0) + 1
+    return "; ".join(f"{count} {reason}" for reason, count in sorted(counts.items()))
 
 
 def load_folder_images(folder, image_size=64, channels=3):
     """Every readable image under ``folder`` as uint8 ``[image_size, image_size, channels]``."""
     if not os.path.isdir(folder):
         raise DatasetError(f"Dataset folder {folder!r} does not exist or is not a directory.")
-    paths, labels, names = find_images(folder)
+    paths, labels, names, skipped, duplicates = find_images(folder)
     if not paths:
         raise DatasetError(
             f"Dataset folder {folder!r} holds no image files ({', '.join(IMAGE_EXTENSIONS)}), searched recursively."
         )
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         decoded = list(pool.map(lambda p: read_image(p, image_size, channels), paths))
-    keep = [i for i, image in enumerate(decoded) if image is not None]
-    skipped = len(paths) - len(keep)
+    keep = [i for i, (image, _) in enumerate(decoded) if image is not None]
+    found = len(paths) + len(skipped)
+    skipped = skipped + [(paths[i], note) for i, (image, note) in enumerate(decoded) if image is None]
+    composited = [(paths[i], note) for i, (image, note) in enumerate(decoded) if note == ALPHA_NOTE]
     if not keep:
         raise DatasetError(f"Dataset folder {folder!r} has {len(paths)} image files but none could be read.")
     if skipped:
-        examples = ", ".join(os.path.relpath(paths[i], folder) for i in range(len(paths)) if decoded[i] is None)
-        warnings.warn(f"Skipped {skipped} unreadable or corrupt image file(s) in {folder!r}: {examples[:300]}", stacklevel=2)
-    images = np.stack([decoded[i] for i in keep])
+        warnings.warn(
+            f"Skipped {len(skipped)} image file(s) in {folder!r} ({reason_counts(skipped)}): {names_of(skipped, folder)}; "
+            f"training lists them all in the run folder's {SKIPPED_REPORT}.",
+            stacklevel=2,
+        )
+    if composited:
+        warnings.warn(
+            f"{len(composited)} image(s) in {folder!r} have transparency, composited on white: {names_of(composited, folder)}.",
+            stacklevel=2,
+        )
+    images = np.stack([decoded[i][0] for i in keep])
     elements = {"image": images}
     if labels is not None:
         elements["label"] = np.asarray([labels[i] for i in keep], dtype=np.int32)
@@ -78,4 +179,17 @@ def load_folder_images(folder, image_size=64, channels=3):
         num_examples=len(keep),
         element_shape=(image_size, image_size, channels),
         label_names=names,
+        summary={
+            "source": "folder",
+            "path": os.path.abspath(folder),
+            "files_found": found,
+            "read": len(keep),
+            "skipped": len(skipped),
+            "skipped_reasons": reason_counts(skipped),
+            "skipped_report": SKIPPED_REPORT,
+            "skipped_files": [{"path": path, "reason": reason} for path, reason in skipped],
+            "links_to_files_already_read": duplicates,
+            "alpha_composited": len(composited),
+            "preprocessing": preprocessing(size=image_size, channels=channels, resample="Lanczos (Pillow)"),
+        },
     )

@@ -23,6 +23,7 @@ from gantk.data.captions import (
     BACKGROUNDS, CAPTION_DRAWS, COLOURS, KINDS, POSITIONS, SIZES, make_caption,
 )
 from gantk.data.source import BundledSource, DatasetFacts
+from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
 VERSION = 1
@@ -283,6 +284,11 @@ def load_shapes(split="train", image_size=64, channels=3, label=DEFAULT_LABEL, n
         attributes=attributes,
         attribute_names={name: list(values) for name, values in ATTRIBUTE_VALUES.items()},
         captions=captions,
+        summary={
+            "source": "bundled",
+            "origin": f"gantk's procedural shapes, split {split}, labelled by {label}",
+            "preprocessing": preprocessing(crop="none (drawn at the size)", size=image_size, channels=channels),
+        },
     )
 
 

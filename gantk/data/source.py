@@ -25,6 +25,9 @@ class ImageData:
     attributes: object = None
     attribute_names: dict = None
     captions: list = None
+    summary: dict = field(default=None)
+    """Where the examples came from and how they were made, filled by each source: ``source`` (bundled,
+    folder, tensorflow-datasets) with its own facts, and ``preprocessing``; see ``gantk.data.summary``."""
 
     @property
     def num_classes(self):

@@ -1,12 +1,13 @@
 """Image datasets from tensorflow-datasets, with a clear way out when the files are not there."""
 
 import os
-import socket
 
 import tensorflow as tf
 
 from gantk.data.resize import square_uint8
 from gantk.data.source import DatasetFacts, ImageData
+from gantk.data.stream import jpeg_square
+from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
 CELEB_A_FACE_CROP = 108
@@ -19,51 +20,49 @@ def default_data_dir():
     return os.environ.get("TFDS_DATA_DIR", os.path.join(os.path.expanduser("~"), "tensorflow_datasets"))
 
 
-def network_reachable(host="storage.googleapis.com", port=443, timeout=3.0):
-    """Whether TFDS could start a download at all; saves ten slow retries on a machine with no internet."""
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
-
 def missing_files_message(name, data_dir, reason):
+    manual = os.path.join(data_dir, "downloads", "manual")
     return (
-        f"Dataset {name!r} is not prepared in {data_dir} and could not be downloaded ({reason}); "
-        f"on a machine with internet run `tfds build {name} --data_dir DIR` and copy DIR here, or put the "
-        f"manual download files in {os.path.join(data_dir, 'downloads', 'manual')}, then pass --data-dir DIR."
+        f"Dataset {name!r} is not prepared in {data_dir} and could not be downloaded ({reason}); put the files "
+        f"tensorflow-datasets downloads for it (for celeb_a: img_align_celeba.zip and its four list_*.txt / "
+        f"identity_CelebA.txt files) in a folder DIR and run `gantk prepare {name} --manual-dir DIR --data-dir "
+        f"{data_dir}`, or put them in {manual}; then pass --data-dir {data_dir}."
     )
 
 
-def image_builder(name, data_dir):
-    """The tensorflow-datasets builder of an image dataset, or a clear error for any other name."""
+def get_builder(name, data_dir):
+    """tensorflow-datasets' builder of ``name`` reading and writing ``data_dir``; unknown names are a ``DatasetError``."""
     import tensorflow_datasets as tfds
 
     try:
-        builder = tfds.builder(name, data_dir=data_dir)
+        return tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
         from gantk.data import unknown_dataset_message
 
         raise DatasetError(unknown_dataset_message(name)) from None
-    if "image" not in builder.info.features:
-        raise DatasetError(f"Dataset {name!r} has no 'image' feature, so it cannot train an image GAN.")
-    return builder
 
 
 def tfds_facts(name, data_dir=None):
     """The ``DatasetFacts`` of a tensorflow-datasets image dataset, from its builder's declared features."""
-    builder = image_builder(name, data_dir or default_data_dir())
-    return DatasetFacts(kind="image", channels=builder.info.features["image"].shape[-1] or 3, image_size=64)
+    features = get_builder(name, data_dir or default_data_dir()).info.features
+    if "image" not in features:
+        raise DatasetError(f"Dataset {name!r} has no 'image' feature, so it cannot train an image GAN.")
+    return DatasetFacts(kind="image", channels=features["image"].shape[-1] or 3, image_size=64)
 
 
 def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir=None, download=True):
-    """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop."""
+    """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop.
+
+    JPEG-encoded images (CelebA's) are decoded inside the crop window only (``gantk.data.stream``).
+    """
     data_dir = data_dir or default_data_dir()
-    builder = image_builder(name, data_dir)
+    builder = get_builder(name, data_dir)
     features = builder.info.features
+    if "image" not in features:
+        raise DatasetError(f"Dataset {name!r} has no 'image' feature, so it cannot train an image GAN.")
+    jpeg = getattr(features["image"], "encoding_format", None) == "jpeg" and features["image"].shape[-1] == 3
     try:
-        dataset = _load_prepared(builder, name, split, data_dir, download)
+        dataset = _load_prepared(builder, name, split, data_dir, download, skip_image_decoding=jpeg)
     except DatasetError:
         raise
     except Exception as error:  # tfds reports missing files and failed downloads in many types
@@ -79,7 +78,10 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
         label_names = list(label.names)
 
     def to_example(example):
-        out = {"image": square_uint8(example["image"], image_size, channels, crop=crop)}
+        if jpeg:
+            out = {"image": jpeg_square(example["image"], image_size, channels, crop=crop)}
+        else:
+            out = {"image": square_uint8(example["image"], image_size, channels, crop=crop)}
         if label_names:
             out["label"] = tf.cast(example["label"], tf.int32)
         return out
@@ -96,23 +98,46 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
         num_examples=num_examples,
         element_shape=(image_size, image_size, channels),
         label_names=label_names,
+        summary={
+            "source": "tensorflow-datasets",
+            "name": name,
+            "version": str(builder.info.version),
+            "split": split,
+            "data_dir": str(builder.data_dir),
+            "preprocessing": preprocessing(
+                crop=crop, size=image_size, channels=channels, stored_shape=list(image_feature.shape),
+                decode="JPEG decoded inside the crop window" if jpeg else "tensorflow-datasets",
+            ),
+        },
     )
 
 
-def _load_prepared(builder, name, split, data_dir, download):
-    if not _is_prepared(builder):
-        if not download:
+def _load_prepared(builder, name, split, data_dir, download, skip_image_decoding=False):
+    """Prepared data first, then the files in ``DATA_DIR/downloads/manual``, and only then a download.
+
+    With ``skip_image_decoding`` the images stay encoded (``tfds.decode.SkipDecoding``), for a decode
+    that reads only the crop window.
+    """
+    from gantk.data.prepare import has_manual_files, prepare_builder
+
+    if not is_prepared(builder):
+        manual = has_manual_files(builder)
+        if not download and not manual:
             raise DatasetError(missing_files_message(name, data_dir, "downloads are turned off"))
-        if not network_reachable():
-            raise DatasetError(missing_files_message(name, data_dir, "no network"))
-        builder.download_and_prepare()
+        prepare_builder(builder, allow_network=download, progress=manual)
     if builder.info.splits and split.split("[")[0] not in builder.info.splits:
         raise DatasetError(f"Dataset {name!r} has no split {split!r}; it has {', '.join(builder.info.splits)}.")
-    return builder.as_dataset(split=split, shuffle_files=False)
+    import tensorflow_datasets as tfds
+
+    decoders = {"image": tfds.decode.SkipDecoding()} if skip_image_decoding else None
+    return builder.as_dataset(split=split, shuffle_files=False, decoders=decoders)
 
 
-def _is_prepared(builder):
+def is_prepared(builder):
+    """Whether ``builder``'s data folder holds a prepared dataset; checked without tfds' warning about a
+    folder that merely does not exist yet."""
     try:
-        return bool(builder.is_prepared())
+        path = builder.data_path
+        return os.path.isfile(os.path.join(str(path), "dataset_info.json")) and bool(builder.is_prepared())
     except Exception:
         return False

@@ -102,15 +102,11 @@ def keras_cache_file(name):
     return os.path.join(home, "models", name)
 
 
-def network_reachable(host=INCEPTION_HOST, port=443, timeout=3.0):
-    """Whether a download could start at all: one quick connection instead of slow retries."""
-    import socket
+def network_reachable():
+    """Whether the Inception weights could be downloaded at all: one quick connection instead of slow retries."""
+    from gantk.data.prepare import host_reachable
 
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
+    return host_reachable(INCEPTION_HOST)
 
 
 def missing_inception_message(with_top):

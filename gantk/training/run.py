@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gantk import zoo
 from gantk.data import load_dataset
 from gantk.data.pipeline import steps_per_epoch, training_batches
+from gantk.data.summary import describe, save_summary, summary_lines
 from gantk.errors import ConfigError, RunDirError, TrainingDiverged
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_size
@@ -22,6 +23,7 @@ from gantk.training.build import build_compiled_gan, seed_everything
 from gantk.training.callbacks import DivergenceGuard, ProgressBar
 from gantk.training.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
 from gantk.training.config import TrainConfig
+from gantk.training.first_step import FirstStepTimer
 from gantk.training.distribute import get_strategy
 from gantk.training.monitor import TrainingMonitor
 from gantk.training.points import evaluate_points, write_scatter
@@ -74,11 +76,14 @@ def prepare_run(config, run_dir, resume):
     return saved.with_overrides(steps=config.steps, epochs=config.epochs, strategy=config.strategy, jit_compile=config.jit_compile)
 
 
-def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print, evaluator=None):
+def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print, evaluator=None, started_at=None):
     """Train ``config`` into ``run_dir`` (new, or continued with ``resume``); returns the run directory.
 
-    ``evaluator`` makes the ``--eval-every`` metrics (see ``TrainingMonitor``).
+    ``evaluator`` makes the ``--eval-every`` metrics (see ``TrainingMonitor``). ``started_at`` (a
+    ``time.time()``, default now) is when the user's command began: the log says how long it took
+    to reach the first training step.
     """
+    started_at = started_at or time.time()
     run_dir = run_dir or layout.new_run_dir(config.variant)
     strategy = get_strategy(config.strategy)
     writes = workers.write_dir(run_dir, strategy)
@@ -89,6 +94,9 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         split=config.split, data_dir=config.data_dir,
     )
     config = with_data(config, data)
+    data_summary = describe(data)
+    for line in summary_lines(data_summary):
+        log(line)
     check_labels(config, data)
     examples_per_step = config.batch_size * config.d_steps
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
@@ -112,12 +120,14 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         log(f"Resuming {run_dir} from step {step}.")
     os.makedirs(run_dir, exist_ok=True)
     config.save(os.path.join(writes, layout.CONFIG))
+    save_summary(writes, data_summary)
+    first_step = FirstStepTimer(started_at, log=log)
 
     bar = ProgressBar(total, examples_per_step, first_step=step) if progress else None
     monitor = TrainingMonitor(config, writes, data, bar=bar, log=log, evaluator=evaluator)
     for epoch, first, count in segments(step, total, per_epoch, config.checkpoint_every):
         guard = DivergenceGuard(first)
-        callbacks = [guard, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
+        callbacks = [guard, first_step, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()
         history = gan.fit(
             training_batches(data, examples_per_step, seed=config.seed, start_step=first),

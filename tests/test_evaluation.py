@@ -91,7 +91,7 @@ def test_evaluate_writes_scores_with_their_protocol_and_reuses_the_reference(tin
     protocol = record["protocol"]
     assert protocol["extractor"] == "classifier" and protocol["resize"].startswith("none (16x16x1")
     assert protocol["n_fake"] == 64 and protocol["n_real"] == 64 and protocol["step"] == 4
-    assert protocol["reference"] == dict(dataset="digits", split="train", image_size=16, channels=1)
+    assert protocol["reference"] == dict(dataset="digits", split="all", image_size=16, channels=1)
     assert len(os.listdir(os.path.join(cache_dir, "reference"))) == 1
 
     again = CliRunner().invoke(cli, args[:-2] + ["--metrics", "fid", "--json", str(tmp_path / "fid.json")])

@@ -6,16 +6,26 @@ import click
 @click.command("sample")
 @click.argument("run_dir", type=click.Path())
 @click.option("--n", default=64, show_default=True, type=click.IntRange(min=1), help="Number of images.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Latent seed; the same seed gives the same images.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Latent seed; the same seed gives the same images.")
 @click.option("--label", "labels", multiple=True, help="Class index or name for a conditional run (repeatable, one per image or one for all).")
 @click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
 def command(run_dir, n, seed, labels, out):
     """Draw N images (or 2-D points: a scatter plot, or .npy) from RUN_DIR's latest checkpoint."""
+    import os
+
+    from gantk.errors import ConfigError
     from gantk.images import save_images
-    from gantk.latents import grid_columns
+    from gantk.latents import check_sample_size, grid_columns
+    from gantk.training import run_dir as layout
+    from gantk.training.config import TrainConfig
     from gantk.training.run import load_run
     from gantk.training.sampling import sample_uint8
 
+    extension = os.path.splitext(out)[1]
+    if extension.lower() != ".png" and extension != ".npy":
+        raise ConfigError(f"Argument `out` must name a .png or .npy file. Received: out={out!r}")
+    layout.require_run_dir(run_dir)
+    check_sample_size(n, TrainConfig.load(os.path.join(run_dir, layout.CONFIG)).image_shape or [1])
     config, gan = load_run(run_dir)
     if len(config.image_shape) == 1:
         from gantk.evaluation.points import save_point_samples

@@ -48,14 +48,15 @@ def parse_sizes(text):
 @click.option("--eval-every", type=click.IntRange(min=1), help="Log sample-quality metrics to TensorBoard and history.jsonl every N epochs.")
 @click.option("--log-every", type=click.IntRange(min=1), help="Steps between the per-step TensorBoard scalars and steps.jsonl lines (default 10).")
 @click.option("--out", "run_dir", type=click.Path(file_okay=False), help="Run directory (default runs/<variant>-<time>).")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last intact checkpoint; only --steps/--epochs and logging flags may change.")
+@click.option("--restart", is_flag=True, help="Retrain the run in --out from step 0, deleting its checkpoints and history.")
 @click.option("--strategy", type=click.Choice(["auto", "default", "mirrored", "multi-worker", "tpu"]), help="tf.distribute strategy.")
 @click.option("--precision", type=click.Choice(["float32", "mixed_float16", "mixed_bfloat16", "auto"]), help="Compute precision; auto: mixed_float16 on tensor-core GPUs, mixed_bfloat16 on CPUs with AVX-512 BF16/AMX, else float32.")
 @click.option("--jit-compile", type=click.Choice(["auto", "on", "off"]), help="XLA-compile the train step; auto: only on a single GPU.")
 @click.option("--sync-bn", is_flag=True, default=None, help="BatchNorm statistics over the global batch across replicas (default: per replica).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(
-    variant, run_dir, resume, quiet, channels, checkpoint_every, arch, hidden, dropout, lr_decay_steps, eval_every, log_every,
+    variant, run_dir, resume, restart, quiet, channels, checkpoint_every, arch, hidden, dropout, lr_decay_steps, eval_every, log_every,
     sync_bn, generator_ema, **options,
 ):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
@@ -65,6 +66,8 @@ def command(
 
     if resume and not run_dir:
         raise RunDirError("--resume needs --out RUN_DIR naming the run to continue.")
+    given = {name for name, value in click.get_current_context().params.items() if value is not None and value is not False}
+    given -= {"run_dir", "resume", "restart", "quiet"}
     extra = {"checkpoint_every": checkpoint_every} if checkpoint_every else {}
     if arch:
         extra["arch"] = arch
@@ -79,5 +82,5 @@ def command(
 
     extra.update(pop_trick_flags(options))
     config = resolve_config(variant, channels=int(channels) if channels else None, options=extra, **options)
-    run_dir = train(config, run_dir=run_dir, resume=resume, progress=not quiet, log=click.echo)
+    run_dir = train(config, run_dir=run_dir, resume=resume, restart=restart, given=given, progress=not quiet, log=click.echo)
     click.echo(f"Run saved in {run_dir} (samples: {run_dir}/samples.png, generator: {run_dir}/generator.keras).")

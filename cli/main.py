@@ -31,12 +31,42 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
+VERBOSE_ENV = "GANTK_VERBOSE"
+INTERRUPTED = 130
+"""Exit status of a run stopped with Ctrl-C (128 + SIGINT), as shells report it."""
+
+
+def one_line(error):
+    text = " ".join(str(error).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 class GantkGroup(click.Group):
+    """Turns a user's mistake into one line and exit 2, and anything unexpected into one line and exit 1.
+
+    With ``gantk --verbose`` (``GANTK_VERBOSE=1``) an unexpected error keeps its traceback.
+    """
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except GantkError as error:
             raise UserError(str(error)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
+        except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
+            if os.environ.get(VERBOSE_ENV) == "1":
+                raise
+            detail = f"{type(error).__name__}: {one_line(error)}" if str(error).strip() else type(error).__name__
+            click.echo(
+                f"Error: gantk stopped on an unexpected error ({detail}); "
+                "rerun with `gantk --verbose ...` to see the traceback.",
+                err=True,
+            )
+            raise click.exceptions.Exit(1) from None
 
 
 def quiet_tensorflow():
@@ -47,8 +77,11 @@ def quiet_tensorflow():
 
 @click.group(cls=GantkGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gantk")
-def cli():
+@click.option("--verbose", is_flag=True, help="Show the full traceback of an unexpected error.")
+def cli(verbose):
     """gantk: train GANs with Keras 3 and TensorFlow, and ship their generators."""
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
     quiet_tensorflow()
 
 

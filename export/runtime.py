@@ -288,7 +288,7 @@ class Generator:
                 "Argument `z` must hold finite values. Received: z containing NaN or infinity"
             )
         largest = float(np.max(np.abs(z))) if z.size else 0.0
-        if largest > np.finfo(np.float32).max:
+        if largest > float(np.finfo(np.float32).max):
             raise InputValueError(
                 f"Argument `z` must hold values within float32 range (|z| <= {np.finfo(np.float32).max:.3g}). "
                 f"Received: z with largest magnitude {largest:.3g}"

@@ -65,6 +65,10 @@ def total_steps(config, per_epoch):
 
 def segments(start, total, per_epoch, checkpoint_every=None):
     """(epoch, first step, number of steps) pieces from ``start`` to ``total``, cut at epoch ends."""
+    if checkpoint_every is not None and (isinstance(checkpoint_every, bool) or int(checkpoint_every) < 1):
+        raise ConfigError(f"Argument `checkpoint_every` must be a positive number of steps. Received: checkpoint_every={checkpoint_every}")
+    if int(per_epoch) < 1:
+        raise ConfigError(f"An epoch must hold at least one step. Received: {per_epoch} steps per epoch")
     pieces, step = [], start
     while step < total:
         stop = min(total, (step // per_epoch + 1) * per_epoch)
@@ -122,6 +126,12 @@ def prepare_run(config, run_dir, resume, restart=False, given=None, log=print):
     return config, checkpoint, changes
 
 
+def save_config(config, path):
+    """``config.save`` to a temporary name, then renamed, so a kill never leaves half a ``config.json``."""
+    config.save(path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
 def check_out_dir(run_dir, dataset):
     """Refuse a run directory that is the dataset folder or inside it (the run would join the data)."""
     if isinstance(dataset, str) and os.path.isdir(dataset):
@@ -135,22 +145,27 @@ def check_out_dir(run_dir, dataset):
 
 @contextlib.contextmanager
 def claimed_run_dir(run_dir, log=print):
-    """Create ``run_dir`` if needed and hold its lock; a directory made here and left empty is removed."""
-    created = not os.path.isdir(run_dir)
+    """Create ``run_dir`` if needed and hold its lock; folders made here and left empty are removed."""
+    made = []
+    folder = os.path.abspath(run_dir)
+    while not os.path.isdir(folder) and folder != os.path.dirname(folder):
+        made.append(folder)
+        folder = os.path.dirname(folder)
     try:
         os.makedirs(run_dir, exist_ok=True)
     except OSError as error:
         raise RunDirError(
             f"Run directory {run_dir!r} cannot be created ({error.strerror or error}); choose another --out."
         ) from None
-    if not os.access(run_dir, os.W_OK | os.X_OK):
-        raise RunDirError(f"Run directory {run_dir!r} is not writable; choose another --out.")
     try:
+        if not os.access(run_dir, os.W_OK | os.X_OK):
+            raise RunDirError(f"Run directory {run_dir!r} is not writable; choose another --out.")
         with RunLock(run_dir, log=log):
             yield run_dir
     finally:
-        if created and os.path.isdir(run_dir) and not os.listdir(run_dir):
-            os.rmdir(run_dir)
+        for folder in made:
+            if os.path.isdir(folder) and not os.listdir(folder):
+                os.rmdir(folder)
 
 
 def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print, restart=False, given=None):
@@ -190,6 +205,7 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
             f"The run would end at step {total}, before the checkpoint's step {step}; pass --steps or --epochs "
             "that reach at least that far to resume it."
         )
+    pieces = segments(step, total, per_epoch, config.options.get("checkpoint_every"))
 
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ConfigError(
@@ -201,16 +217,17 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
         gan = build_compiled_gan(config)
     choose_real_reference(gan, data, config)
     if checkpoint:
-        step = restore_checkpoint(gan, checkpoint)
+        if restore_checkpoint(gan, checkpoint) != step:
+            raise RunDirError(f"Checkpoint {checkpoint} holds another step than its name says; it was renamed or replaced.")
         log(f"Resuming {run_dir} from step {step}" + (f" ({changes_text(changes)})." if changes else "."))
     for name in (layout.HISTORY, layout.STEPS):
         truncate_after(os.path.join(writes, name), step)
-    config.save(os.path.join(writes, layout.CONFIG))
+    save_config(config, os.path.join(writes, layout.CONFIG))
     record_changes(writes, step, changes)
 
     bar = ProgressBar(total, examples_per_step, first_step=step) if progress else None
     monitor = TrainingMonitor(config, writes, data, bar=bar, log=log)
-    for epoch, first, count in segments(step, total, per_epoch, config.options.get("checkpoint_every")):
+    for epoch, first, count in pieces:
         guard = DivergenceGuard(first)
         callbacks = [guard, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()

@@ -283,3 +283,14 @@ def test_the_history_line_is_written_before_its_checkpoint(tmp_path, monkeypatch
     monkeypatch.setattr(run_module, "save_checkpoint", spy)
     quiet_train(resolve_config("dcgan", steps=4, options={"checkpoint_every": 2}, **TINY), tmp_path / "run")
     assert seen == [[2], [2, 4]]
+
+
+def test_a_label_out_of_range_is_named_once():
+    from types import SimpleNamespace
+
+    from gantk.training.sampling import resolve_labels
+
+    config = SimpleNamespace(num_classes=10, label_names=[str(i) for i in range(10)])
+    with pytest.raises(ConfigError) as raised:
+        resolve_labels(["12"], 64, config)
+    assert str(raised.value) == "Argument `label` must be in [0, 9]. Received: label=12"

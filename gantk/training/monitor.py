@@ -1,4 +1,4 @@
-"""What a user sees of a run while it trains: TensorBoard, the per-step log, the collapse alarm, the loss curve.
+"""What a user sees of a run while it trains: TensorBoard, the per-step log, the collapse and saturation alarms, the loss curve.
 
 ``train`` makes one ``TrainingMonitor``, adds ``callbacks(first_step)`` to each ``fit`` call,
 calls ``end_epoch`` after each sample grid (its result joins the ``history.jsonl`` record) and
@@ -41,7 +41,7 @@ def numbers(values, prefix):
 
 
 class TrainingMonitor:
-    """Event files in ``RUN_DIR/tensorboard``, ``steps.jsonl``, the collapse alarm and ``loss_curve.png``.
+    """Event files in ``RUN_DIR/tensorboard``, ``steps.jsonl``, the collapse and saturation alarms and ``loss_curve.png``.
 
     Options read from ``config.options``: ``log_every`` (steps between per-step records, default
     10), ``eval_every`` (epochs between sample-quality metrics, off by default; see

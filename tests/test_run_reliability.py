@@ -294,3 +294,23 @@ def test_a_label_out_of_range_is_named_once():
     with pytest.raises(ConfigError) as raised:
         resolve_labels(["12"], 64, config)
     assert str(raised.value) == "Argument `label` must be in [0, 9]. Received: label=12"
+
+
+def test_a_run_that_diverged_before_its_first_checkpoint_can_be_rerun_in_place(tmp_path):
+    import keras
+
+    from gantk.errors import TrainingDiverged
+
+    class Poison(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            weight = self.model.discriminator.trainable_variables[0]
+            weight.assign(np.full(weight.shape, np.nan, dtype="float32"))
+
+    config = resolve_config("dcgan", steps=4, **TINY)
+    with pytest.raises(TrainingDiverged, match="no checkpoint was written, so rerunning .* starts it afresh"):
+        quiet_train(config, tmp_path / "run", extra_callbacks=[Poison()])
+    assert (tmp_path / "run" / "config.json").exists() and not list_checkpoints(str(tmp_path / "run"))
+    said = []
+    train(config, run_dir=str(tmp_path / "run"), progress=False, log=said.append)
+    assert any("starting it afresh" in line for line in said)
+    assert [os.path.basename(p) for p in list_checkpoints(str(tmp_path / "run"))] == ["ckpt-00000004.npz"]

@@ -244,8 +244,11 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
             kept = latest_checkpoint(run_dir, log)
             raise TrainingDiverged(
                 f"Training diverged at step {at}: {name} became {value}; "
-                + (f"the last good checkpoint is {kept}." if kept else "no checkpoint was written; rerun with lower learning rates to start afresh.")
-                + " Lower the learning rates or change the loss."
+                + (
+                    f"the last good checkpoint is {kept}; lower the learning rates or change the loss."
+                    if kept else
+                    "no checkpoint was written, so rerunning with lower learning rates or another loss starts it afresh."
+                )
             )
         seconds = time.perf_counter() - started
         step = first + count

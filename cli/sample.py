@@ -35,5 +35,8 @@ def command(run_dir, n, seed, labels, out):
         return
     images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
     columns = grid_columns(n, config.num_classes) if gan.conditional and not labels else None
-    save_images(images, out, columns=columns)
+    try:
+        save_images(images, out, columns=columns)
+    except OSError as error:
+        raise ConfigError(f"Cannot write {out!r} ({error.strerror or error}); choose another --out.") from None
     click.echo(f"Wrote {n} samples to {out}.")

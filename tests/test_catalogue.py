@@ -259,3 +259,10 @@ def test_bad_runtime_files(content, generators, tmp_path):
 def test_the_catalogue_holds_at_least_40_inputs():
     assert len(CLI_CASES) + len(RUNTIME_CASES) + 3 >= 40
     assert json.dumps([case.id for case in CLI_CASES])
+
+
+@pytest.mark.slow
+def test_sample_into_an_unwritable_place_is_one_sentence(tiny_run, work):
+    (work / "file").write_text("x")
+    result = CliRunner().invoke(cli, ["sample", tiny_run, "--n", "2", "--out", str(work / "file" / "s.png")])
+    assert result.exit_code == 2 and "Cannot write" in result.output and "Traceback" not in result.output

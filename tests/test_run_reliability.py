@@ -314,3 +314,12 @@ def test_a_run_that_diverged_before_its_first_checkpoint_can_be_rerun_in_place(t
     train(config, run_dir=str(tmp_path / "run"), progress=False, log=said.append)
     assert any("starting it afresh" in line for line in said)
     assert [os.path.basename(p) for p in list_checkpoints(str(tmp_path / "run"))] == ["ckpt-00000004.npz"]
+
+
+def test_a_folder_without_a_run_keeps_its_own_files(tmp_path):
+    (tmp_path / "samples").mkdir()
+    (tmp_path / "samples" / "mine.txt").write_text("keep me")
+    (tmp_path / "checkpoints").mkdir()
+    result = run("train", "dcgan", "--steps", 1, "--out", tmp_path, "--restart", *FLAGS)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "samples" / "mine.txt").read_text() == "keep me"

@@ -26,10 +26,10 @@ MAY_CHANGE = frozenset({
 FROM_DATA = frozenset({"image_shape", "num_examples", "label_names", "gantk_version"})
 """Settings that the data or the installed gantk fill in, never the user."""
 RUN_FILES = (
-    layout.CONFIG, layout.HISTORY, layout.STEPS, layout.GENERATOR, layout.SAMPLES, layout.LATEST_SAMPLES,
-    layout.TENSORBOARD, layout.LOSS_CURVE, CHANGES, "checkpoints",
+    "checkpoints", layout.HISTORY, layout.STEPS, layout.GENERATOR, layout.SAMPLES, layout.LATEST_SAMPLES,
+    layout.TENSORBOARD, layout.LOSS_CURVE, CHANGES, layout.CONFIG,
 )
-"""What a run writes into its directory; ``clear_run`` removes exactly these."""
+"""What a run writes into its directory; ``clear_run`` removes exactly these, ``config.json`` last."""
 
 
 def flatten(values, prefix=""):

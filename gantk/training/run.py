@@ -104,15 +104,17 @@ def prepare_run(config, run_dir, resume, restart=False, given=None, log=print):
     if resume and restart:
         raise ConfigError("--resume and --restart exclude each other: --resume continues the run, --restart retrains it from step 0.")
     if restart or not resume:
-        if os.path.exists(config_path) and not restart:
-            if list_checkpoints(run_dir) or os.path.exists(os.path.join(run_dir, layout.GENERATOR)):
-                raise RunDirError(
-                    f"Run directory {run_dir!r} already holds a run; pass --resume to continue it, "
-                    "--restart to retrain it from step 0, or choose another --out."
-                )
-            log(f"Run directory {run_dir} holds no checkpoint (its run stopped before the first one); starting it afresh.")
-        elif os.path.exists(config_path):
+        if not os.path.exists(config_path):
+            return config, None, {}
+        if restart:
             log(f"Restarting {run_dir} from step 0: its checkpoints and history are deleted.")
+        elif list_checkpoints(run_dir) or os.path.exists(os.path.join(run_dir, layout.GENERATOR)):
+            raise RunDirError(
+                f"Run directory {run_dir!r} already holds a run; pass --resume to continue it, "
+                "--restart to retrain it from step 0, or choose another --out."
+            )
+        else:
+            log(f"Run directory {run_dir} holds no checkpoint (its run stopped before the first one); starting it afresh.")
         clear_run(run_dir)
         return config, None, {}
     layout.require_run_dir(run_dir)

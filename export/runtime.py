@@ -129,12 +129,8 @@ class Generator:
     """
 
     def __init__(self, session, chunk_size=CHUNK_SIZE):
-        if int(chunk_size) < 1:
-            raise GantkError(
-                f"Argument `chunk_size` must be a positive integer. Received: chunk_size={chunk_size}"
-            )
+        self._chunk_size = check_integer(chunk_size, "chunk_size", 1)
         self._session = session
-        self._chunk_size = int(chunk_size)
         source = getattr(session, "_model_path", None) or "<session>"
         self._metadata = _decode_metadata(session.get_modelmeta().custom_metadata_map, source)
         self._label_index = {name: i for i, name in enumerate(self._metadata["labels"])}
@@ -159,6 +155,10 @@ class Generator:
                 do not depend on which onnxruntime build is installed.
             chunk_size: images per ``session.run`` call.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise InputTypeError(
+                f"Argument `path` must be a file path (str or os.PathLike). Received: path of type {type(path).__name__}"
+            )
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise GantkError(

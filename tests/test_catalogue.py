@@ -230,6 +230,9 @@ RUNTIME_CASES = [
     ("latent-nan", lambda g: g["plain"].generate(np.full((1, 8), np.nan)), InputValueError),
     ("latent-integers", lambda g: g["plain"].generate(np.zeros((1, 8), np.int32)), InputTypeError),
     ("latent-wrong-width", lambda g: g["plain"].generate(np.zeros((1, 9), np.float32)), InputValueError),
+    ("load-none", lambda g: __import__("gantk.export.runtime").export.runtime.Generator.load(None), InputTypeError),
+    ("chunk-size-float", lambda g: type(g["plain"])(g["plain"].session, chunk_size=2.5), InputTypeError),
+    ("chunk-size-0", lambda g: type(g["plain"])(g["plain"].session, chunk_size=0), InputValueError),
     ("output-kind", lambda g: g["plain"].generate(np.zeros((1, 8), np.float32), output="png"), InputValueError),
 ]
 

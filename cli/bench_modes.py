@@ -20,22 +20,22 @@ def command(datasets, variants, tricks, no_best, seeds, steps, json_path, plots)
     """Train each configuration on ring8 and grid25 over several seeds; print modes and high-quality %."""
     import json
 
-    from gantk.bench import modes as mode_bench
+    from gantk.bench import modes
 
-    tricks = list(mode_bench.TRICKS) if tricks == "all" else split(tricks)
+    tricks = list(modes.TRICKS) if tricks == "all" else split(tricks)
     datasets = split(datasets)
     for dataset in datasets:
-        if dataset not in mode_bench.DATASETS:
+        if dataset not in modes.DATASETS:
             from gantk.errors import ConfigError
 
-            raise ConfigError(f"Argument `datasets` must be among {', '.join(mode_bench.DATASETS)}. Received: {dataset!r}")
-    results = mode_bench.run_benchmark(
+            raise ConfigError(f"Argument `datasets` must be among {', '.join(modes.DATASETS)}. Received: {dataset!r}")
+    results = modes.run_benchmark(
         datasets, [] if variants == "none" else split(variants) or None, tricks, best=not no_best, seeds=seeds, steps=steps, plots=plots,
         log=lambda line: click.echo(line, err=True),
     )
-    summary = mode_bench.summarize(results)
-    click.echo(mode_bench.format_table(summary, datasets))
+    summary = modes.summarize(results)
+    click.echo(modes.format_table(summary, datasets))
     if json_path:
         with open(json_path, "w") as handle:
-            json.dump(dict(protocol=mode_bench.PROTOCOL, best=mode_bench.BEST, tricks=mode_bench.TRICKS, runs=results, summary=summary), handle, indent=1)
+            json.dump(dict(protocol=modes.PROTOCOL, best=modes.BEST, tricks=modes.TRICKS, runs=results, summary=summary), handle, indent=1)
         click.echo(f"Wrote {json_path}.")

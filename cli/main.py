@@ -8,7 +8,7 @@ import time
 
 import click
 
-from gantk import __version__
+from gantk import __version__, quiet
 from gantk.cli import (
     arithmetic, bench, dataset, digits_check, evaluate, export_cmd, interpolate, listing, prepare, probe, sample, train,
 )
@@ -24,12 +24,41 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
+INTERRUPTED = 130
+"""Exit status of a run stopped with Ctrl-C (128 + SIGINT), as shells report it."""
+
+
+def one_line(error):
+    text = " ".join(str(error).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 class GantkGroup(click.Group):
+    """Turns a user's mistake into one line and exit 2, and anything unexpected into one line and exit 1.
+
+    With ``gantk --verbose`` (``GANTK_VERBOSE=1``) an unexpected error keeps its traceback.
+    """
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except GantkError as error:
             raise UserError(str(error)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
+        except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
+            if os.environ.get(quiet.VERBOSE_ENV) == "1":
+                raise
+            detail = f"{type(error).__name__}: {one_line(error)}" if str(error).strip() else type(error).__name__
+            click.echo(
+                f"Error: gantk stopped on an unexpected error ({detail}); "
+                "rerun with `gantk --verbose ...` to see the traceback.",
+                err=True,
+            )
+            raise click.exceptions.Exit(1) from None
 
 
 @click.group(cls=GantkGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,8 +67,6 @@ class GantkGroup(click.Group):
 @click.pass_context
 def cli(ctx, verbose):
     """gantk: train GANs with Keras 3 and TensorFlow, and ship their generators."""
-    from gantk import quiet
-
     ctx.ensure_object(dict)["started_at"] = time.time()
     if verbose:
         os.environ[quiet.VERBOSE_ENV] = "1"

@@ -6,16 +6,23 @@ import click
 @click.command("sample")
 @click.argument("run_dir", type=click.Path())
 @click.option("--n", default=64, show_default=True, type=click.IntRange(min=1), help="Number of images.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Latent seed; the same seed gives the same images.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Latent seed; the same seed gives the same images.")
 @click.option("--label", "labels", multiple=True, help="Class index or name for a conditional run (repeatable, one per image or one for all).")
 @click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
 def command(run_dir, n, seed, labels, out):
     """Draw N images (or 2-D points: a scatter plot, or .npy) from RUN_DIR's latest checkpoint."""
-    from gantk.api import load_run
+    import os
+
+    from gantk.api import check_run, load_run
+    from gantk.errors import ConfigError
     from gantk.images import save_images
-    from gantk.latents import grid_columns
+    from gantk.latents import check_sample_size, grid_columns
     from gantk.training.sampling import sample_uint8
 
+    extension = os.path.splitext(out)[1]
+    if extension.lower() != ".png" and extension != ".npy":
+        raise ConfigError(f"Argument `out` must name a .png or .npy file. Received: out={out!r}")
+    check_sample_size(n, check_run(run_dir).image_shape or [1])
     loaded = load_run(run_dir)
     config, gan = loaded.config, loaded.gan
     if config.is_points:
@@ -26,5 +33,8 @@ def command(run_dir, n, seed, labels, out):
         return
     images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
     columns = grid_columns(n, config.num_classes) if gan.conditional and not labels else None
-    save_images(images, out, columns=columns)
+    try:
+        save_images(images, out, columns=columns)
+    except OSError as error:
+        raise ConfigError(f"Cannot write {out!r} ({error.strerror or error}); choose another --out.") from None
     click.echo(f"Wrote {n} samples to {out}.")

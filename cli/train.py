@@ -42,12 +42,15 @@ def with_setting_flags(command):
 @click.argument("variant")
 @with_setting_flags
 @click.option("--out", "run_dir", type=click.Path(file_okay=False), help="Run directory (default runs/<variant>-<time>).")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last intact checkpoint; only --steps/--epochs and how it runs or logs may change.")
+@click.option("--restart", is_flag=True, help="Retrain the run in --out from step 0, deleting its checkpoints and history.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def command(variant, run_dir, resume, quiet, **settings):
+def command(variant, run_dir, resume, restart, quiet, **settings):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
     from gantk.api import train
 
     started_at = (click.get_current_context().find_root().obj or {}).get("started_at")
-    run_dir = train(variant, run_dir=run_dir, resume=resume, progress=not quiet, log=click.echo, started_at=started_at, **settings)
+    run_dir = train(
+        variant, run_dir=run_dir, resume=resume, restart=restart, progress=not quiet, log=click.echo, started_at=started_at, **settings
+    )
     click.echo(f"Run saved in {run_dir} (samples: {run_dir}/samples.png, generator: {run_dir}/generator.keras).")

@@ -1,6 +1,13 @@
-"""What can go wrong while exporting a generator; both are ``GantkError``s, so the CLI exits with status 2."""
+"""What can go wrong while exporting or running a generator; all are ``GantkError``s, so the CLI exits with status 2.
 
-from gantk.errors import GantkError
+``InputValueError`` (a ``ValueError``) and ``InputTypeError`` (also a ``TypeError``) are what the
+runtime raises for a request it cannot serve (a count, seed, latent or label); they are defined
+in ``gantk.errors`` so the numpy-only latent code shares them.
+"""
+
+from gantk.errors import GantkError, InputTypeError, InputValueError
+
+__all__ = ["ExportError", "InputTypeError", "InputValueError", "ParityError"]
 
 
 class ExportError(GantkError):

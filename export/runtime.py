@@ -32,8 +32,10 @@ float16 and float64 are cast to float32, while integer, boolean, string and obje
 rejected because they are almost always a mistake for standard-normal latents. Labels are
 class indices (Python or numpy integers) or label names (strings); a single label applies to
 the whole batch, and ``labels=None`` on a conditional generator spreads the batch evenly over the classes
-(``gantk.latents.grid_labels``). Every input problem raises ``gantk.errors.GantkError``, a
-``ValueError``.
+(``gantk.latents.grid_labels``). Counts and seeds are integers (``n >= 1``, ``seed >= 0``), and
+one request makes at most ``gantk.latents.MAX_SAMPLE_BYTES`` of images; latents are drawn and
+run chunk by chunk. Every input problem raises ``gantk.export.errors.InputValueError`` (a
+``ValueError``), or ``InputTypeError`` (also a ``TypeError``) for a value of the wrong type.
 
 Example::
 
@@ -44,13 +46,14 @@ Example::
 """
 
 import json
+import numbers
 import os
 
 import numpy as np
 import onnxruntime as ort
 
-from gantk.errors import GantkError
-from gantk.latents import grid_labels, latent_vectors
+from gantk.errors import GantkError, InputTypeError, InputValueError
+from gantk.latents import check_integer, check_sample_size, grid_labels, latent_chunks
 
 FORMAT = "generator/1"
 CHUNK_SIZE = 256
@@ -126,12 +129,8 @@ class Generator:
     """
 
     def __init__(self, session, chunk_size=CHUNK_SIZE):
-        if int(chunk_size) < 1:
-            raise GantkError(
-                f"Argument `chunk_size` must be a positive integer. Received: chunk_size={chunk_size}"
-            )
+        self._chunk_size = check_integer(chunk_size, "chunk_size", 1)
         self._session = session
-        self._chunk_size = int(chunk_size)
         source = getattr(session, "_model_path", None) or "<session>"
         self._metadata = _decode_metadata(session.get_modelmeta().custom_metadata_map, source)
         self._label_index = {name: i for i, name in enumerate(self._metadata["labels"])}
@@ -156,6 +155,10 @@ class Generator:
                 do not depend on which onnxruntime build is installed.
             chunk_size: images per ``session.run`` call.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise InputTypeError(
+                f"Argument `path` must be a file path (str or os.PathLike). Received: path of type {type(path).__name__}"
+            )
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise GantkError(
@@ -221,7 +224,9 @@ class Generator:
         Returns:
             uint8 array [n, H, W, C].
         """
-        return self.generate(latent_vectors(n, self.latent_dim, seed), labels=labels)
+        n = check_sample_size(n, self.image_shape)
+        check_integer(seed, "seed", 0)
+        return self._run(latent_chunks(n, self.latent_dim, seed, self._chunk_size), n, labels, "uint8")
 
     def generate(self, z, labels=None, output="uint8"):
         """Turn the caller's latent vectors into images.
@@ -235,19 +240,27 @@ class Generator:
             array [batch, H, W, C] of the requested kind.
         """
         if output not in OUTPUTS:
-            raise GantkError(
+            raise InputValueError(
                 f"Argument `output` must be one of {sorted(OUTPUTS)}. Received: output={output!r}"
             )
         z = self._check_latents(z)
-        label = self._label_array(labels, len(z))
+        check_sample_size(len(z), self.image_shape, bytes_per_value=1 if output == "uint8" else 4, minimum=0)
+        chunks = (z[start : start + self._chunk_size] for start in range(0, len(z), self._chunk_size))
+        return self._run(chunks, len(z), labels, output)
+
+    def _run(self, chunks, n, labels, output):
+        """Images for ``n`` latents given as consecutive ``chunks``, one ``session.run`` per chunk."""
+        label = self._label_array(labels, n)
         dtype = np.uint8 if output == "uint8" else np.float32
-        images = np.empty((len(z),) + self.image_shape, dtype=dtype)
-        for start in range(0, len(z), self._chunk_size):
-            stop = start + self._chunk_size
-            feed = {"z": z[start:stop]}
+        images = np.empty((n,) + self.image_shape, dtype=dtype)
+        start = 0
+        for z in chunks:
+            stop = start + len(z)
+            feed = {"z": z}
             if label is not None:
                 feed["label"] = label[start:stop]
             (images[start:stop],) = self._session.run([OUTPUTS[output]], feed)
+            start = stop
         return images
 
     def _check_latents(self, z):
@@ -256,23 +269,29 @@ class Generator:
         try:
             z = np.asarray(z)
         except ValueError:
-            raise GantkError(
+            raise InputValueError(
                 f"Argument `z` must be a rectangular array of shape {expected}. "
                 f"Received: a ragged sequence"
             ) from None
         if z.dtype.kind != "f":
-            raise GantkError(
+            raise InputTypeError(
                 f"Argument `z` must be floating-point latent vectors (float16, float32 or float64). "
                 f"Received: z with dtype {z.dtype}"
             )
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise GantkError(
+            raise InputValueError(
                 f"Argument `z` must have shape {expected}; wrap a single vector as z[None]. "
                 f"Received: z with shape {tuple(z.shape)}"
             )
         if not np.all(np.isfinite(z)):
-            raise GantkError(
+            raise InputValueError(
                 "Argument `z` must hold finite values. Received: z containing NaN or infinity"
+            )
+        largest = float(np.max(np.abs(z))) if z.size else 0.0
+        if largest > float(np.finfo(np.float32).max):
+            raise InputValueError(
+                f"Argument `z` must hold values within float32 range (|z| <= {np.finfo(np.float32).max:.3g}). "
+                f"Received: z with largest magnitude {largest:.3g}"
             )
         return np.ascontiguousarray(z, dtype=np.float32)
 
@@ -280,18 +299,23 @@ class Generator:
         """Return int32 class indices for ``n`` images, or None for an unconditional generator."""
         if not self.num_classes:
             if labels is not None:
-                raise GantkError(
+                raise InputValueError(
                     f"Argument `labels` must be None for this unconditional generator. "
                     f"Received: labels={_preview(np.ravel(labels).tolist())}"
                 )
             return None
         if labels is None:
             return grid_labels(n, self.num_classes)
-        if isinstance(labels, (str, bytes, int, np.integer, np.str_)):
+        if isinstance(labels, (str, bytes, numbers.Number, np.generic)):
             return np.full(n, self._index(labels), dtype=np.int32)
+        if not isinstance(labels, (list, tuple, np.ndarray)):
+            raise InputTypeError(
+                f"Argument `labels` must be one label or a list of labels (class indices or names). "
+                f"Received: labels of type {type(labels).__name__}"
+            )
         items = labels.tolist() if isinstance(labels, np.ndarray) else list(labels)
         if len(items) != n or any(isinstance(item, (list, tuple)) for item in items):
-            raise GantkError(
+            raise InputValueError(
                 f"Argument `labels` must be one label or a flat list of {n} labels, one per image. "
                 f"Received: {len(items)} labels"
             )
@@ -299,13 +323,19 @@ class Generator:
 
     def _index(self, label):
         """Return the class index of one label given as an index or a name."""
+        names = f" or names from {_preview(self.labels)}" if self.labels else ""
         if isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_)):
             if 0 <= label < self.num_classes:
                 return int(label)
-        elif isinstance(label, str) and label in self._label_index:
-            return self._label_index[label]
-        names = f" or names from {_preview(self.labels)}" if self.labels else ""
-        raise GantkError(
+        elif isinstance(label, str):
+            if label in self._label_index:
+                return self._label_index[label]
+        else:
+            raise InputTypeError(
+                f"Argument `labels` must hold class indices (integers) in [0, {self.num_classes - 1}]{names}. "
+                f"Received: {label!r} ({type(label).__name__})"
+            )
+        raise InputValueError(
             f"Argument `labels` must hold class indices in [0, {self.num_classes - 1}]{names}. "
             f"Received: {label!r}"
         )

@@ -10,17 +10,19 @@ import os
 from gantk.errors import RunDirError
 
 
-def train(variant, run_dir=None, resume=False, progress=True, log=print, started_at=None, **settings):
+def train(variant, run_dir=None, resume=False, restart=False, progress=True, log=print, started_at=None, **settings):
     """Train ``variant`` with ``settings`` (any option of ``gantk.options``) into ``run_dir``; returns it.
 
     Every setting is checked before any data loads. With ``resume`` the run in ``run_dir`` continues
-    from its last checkpoint. ``started_at`` (a ``time.time()``) is when the user's command began.
+    from its last checkpoint, refusing settings that would change its model or data; ``restart``
+    retrains it from step 0. ``started_at`` (a ``time.time()``) is when the user's command began.
     """
     from gantk.training.config import resolve_config
     from gantk.training.run_dir import check_writable
 
     if resume and not run_dir:
         raise RunDirError("--resume needs --out RUN_DIR naming the run to continue.")
+    given = {name for name, value in settings.items() if value is not None}
     config = resolve_config(variant, **settings)
     check_writable(run_dir or "runs")
 
@@ -28,7 +30,8 @@ def train(variant, run_dir=None, resume=False, progress=True, log=print, started
     from gantk.training.run import train as train_run
 
     return train_run(
-        config, run_dir=run_dir, resume=resume, progress=progress, log=log, evaluator=PeriodicMetrics, started_at=started_at
+        config, run_dir=run_dir, resume=resume, restart=restart, given={"variant", *given}, progress=progress, log=log,
+        evaluator=PeriodicMetrics, started_at=started_at,
     )
 
 

@@ -19,3 +19,11 @@ class RunDirError(GantkError):
 
 class TrainingDiverged(GantkError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class InputValueError(GantkError):
+    """A value passed to a library call (a count, a seed, a latent, a label) outside what it accepts."""
+
+
+class InputTypeError(InputValueError, TypeError):
+    """A value passed to a library call with a type it does not accept (also a ``TypeError``)."""

@@ -137,7 +137,7 @@ def test_every_flag_of_the_schema_is_a_train_flag_and_every_train_flag_a_setting
     flags = {name for param in train.params if isinstance(param, click.Option) for name in param.opts}
     declared = {option.flag_name for option in OPTIONS if option.flag}
     assert declared <= flags
-    assert flags - declared == {"--out", "--resume", "--quiet"}
+    assert flags - declared == {"--out", "--resume", "--restart", "--quiet"}
 
 
 def test_variant_defaults_are_declared_options():

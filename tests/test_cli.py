@@ -74,8 +74,9 @@ def test_empty_folder_is_a_user_error(tmp_path):
 
 def test_a_folder_of_images_trains(tmp_path):
     rng = np.random.default_rng(0)
+    (tmp_path / "images").mkdir()
     for i in range(8):
-        Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
-    result = run("train", "dcgan", "--dataset", tmp_path, "--steps", 1, "--out", tmp_path / "run", *TINY_FLAGS)
+        Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(tmp_path / "images" / f"{i}.png")
+    result = run("train", "dcgan", "--dataset", tmp_path / "images", "--steps", 1, "--out", tmp_path / "run", *TINY_FLAGS)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "samples.png").exists()

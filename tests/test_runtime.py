@@ -1,101 +1,18 @@
 """The TensorFlow-free ONNX runtime, on tiny generators built directly with ``onnx.helper``."""
 
-import json
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
+from gantk.export.errors import InputTypeError, InputValueError
 from gantk.export.runtime import Generator
 from gantk.latents import latent_vectors
 from gantk.pixels import to_uint8
 
-LATENT_DIM = 8
-SHAPE = (4, 4, 1)
-NAMES = ["cat", "dog", "bird"]
-
-
-def _weights():
-    rng = np.random.default_rng(1)
-    weight = rng.standard_normal((LATENT_DIM, int(np.prod(SHAPE)))).astype(np.float32) * 0.5
-    table = rng.standard_normal((len(NAMES), LATENT_DIM)).astype(np.float32)
-    return weight, table
-
-
-def _reference(z, labels=None):
-    """numpy version of the tiny graph: tanh((z + table[labels]) @ weight) as NHWC."""
-    weight, table = _weights()
-    z = np.asarray(z, np.float32)
-    if labels is not None:
-        z = z + table[np.asarray(labels)]
-    return np.tanh(z @ weight).reshape((-1,) + SHAPE)
-
-
-def _metadata(conditional, **overrides):
-    props = {
-        "gantk_format": "generator/1",
-        "gantk_version": "0.1.0",
-        "variant": "cgan" if conditional else "gan",
-        "dataset": "toy",
-        "latent_dim": str(LATENT_DIM),
-        "image_shape": json.dumps(list(SHAPE)),
-        "num_classes": str(len(NAMES)) if conditional else "0",
-        "labels": json.dumps(NAMES if conditional else []),
-        "output_range": "[-1, 1]",
-        "training_step": "2",
-        "config_sha256": "0" * 64,
-    }
-    props.update(overrides)
-    return {key: value for key, value in props.items() if value is not None}
-
-
-def _write_generator(path, conditional=False, **metadata):
-    weight, table = _weights()
-    inputs = [helper.make_tensor_value_info("z", TensorProto.FLOAT, ["batch", LATENT_DIM])]
-    init = [
-        numpy_helper.from_array(weight, "weight"),
-        numpy_helper.from_array(np.array([-1, *SHAPE], np.int64), "shape"),
-        numpy_helper.from_array(np.array(1.0, np.float32), "one"),
-        numpy_helper.from_array(np.array(127.5, np.float32), "half_range"),
-        numpy_helper.from_array(np.array(0.0, np.float32), "lo"),
-        numpy_helper.from_array(np.array(255.0, np.float32), "hi"),
-    ]
-    nodes = []
-    latent = "z"
-    if conditional:
-        inputs.append(helper.make_tensor_value_info("label", TensorProto.INT32, ["batch"]))
-        init.append(numpy_helper.from_array(table, "table"))
-        nodes += [
-            helper.make_node("Gather", ["table", "label"], ["embedded"], axis=0),
-            helper.make_node("Add", ["z", "embedded"], ["conditioned"]),
-        ]
-        latent = "conditioned"
-    nodes += [
-        helper.make_node("MatMul", [latent, "weight"], ["logits"]),
-        helper.make_node("Tanh", ["logits"], ["flat"]),
-        helper.make_node("Reshape", ["flat", "shape"], ["image"]),
-        helper.make_node("Add", ["image", "one"], ["shifted"]),
-        helper.make_node("Mul", ["shifted", "half_range"], ["scaled"]),
-        helper.make_node("Round", ["scaled"], ["rounded"]),
-        helper.make_node("Clip", ["rounded", "lo", "hi"], ["clipped"]),
-        helper.make_node("Cast", ["clipped"], ["image_uint8"], to=TensorProto.UINT8),
-    ]
-    outputs = [
-        helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", *SHAPE]),
-        helper.make_tensor_value_info("image_uint8", TensorProto.UINT8, ["batch", *SHAPE]),
-    ]
-    graph = helper.make_graph(nodes, "tiny_generator", inputs, outputs, init)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    helper.set_model_props(model, _metadata(conditional, **metadata))
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return str(path)
-
+from onnx_toy import LATENT_DIM, NAMES, SHAPE, _reference, _write_generator
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
@@ -217,8 +134,45 @@ def test_labels_rejected_by_unconditional(plain):
 def test_bad_output_and_n(plain):
     with pytest.raises(ValueError, match=r"one of \['float', 'uint8'\].*'png'"):
         plain.generate(latent_vectors(1, LATENT_DIM), output="png")
-    with pytest.raises(ValueError, match="positive number of samples"):
+    with pytest.raises(InputValueError, match="positive integer"):
         plain.sample(0)
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda g: g.sample(0), InputValueError, r"`n` must be a positive integer.*n=0"),
+        (lambda g: g.sample(-1), InputValueError, r"`n` must be a positive integer.*n=-1"),
+        (lambda g: g.sample(2.7), InputTypeError, r"`n` must be an integer.*2.7 \(float\)"),
+        (lambda g: g.sample(True), InputTypeError, r"`n` must be an integer"),
+        (lambda g: g.sample(2, seed=-1), InputValueError, r"`seed` must be a non-negative integer.*seed=-1"),
+        (lambda g: g.sample(2, seed=1.5), InputTypeError, r"`seed` must be an integer"),
+        (lambda g: g.sample(10**12), InputValueError, r"`n` must be at most \d+ images.*n=1000000000000"),
+        (lambda g: g.generate(np.full((1, LATENT_DIM), 1e300)), InputValueError, "float32 range"),
+    ],
+)
+def test_bad_requests_are_typed_errors(plain, call, error, match):
+    with pytest.raises(error, match=match):
+        call(plain)
+
+
+@pytest.mark.parametrize("labels", [1.0, {"a": 1}, object()])
+def test_labels_of_the_wrong_type_are_type_errors(cond, labels):
+    with pytest.raises(InputTypeError, match="labels"):
+        cond.sample(3, labels=labels)
+
+
+def test_a_huge_n_is_refused_before_anything_is_drawn(plain, monkeypatch):
+    import gantk.export.runtime as runtime
+
+    monkeypatch.setattr(runtime, "latent_chunks", lambda *a, **k: pytest.fail("latents were drawn"))
+    with pytest.raises(InputValueError, match="at most"):
+        plain.sample(10**9)
+
+
+def test_sample_draws_latents_chunk_by_chunk_as_one_draw(files):
+    generator = Generator.load(files["plain"], chunk_size=3)
+    np.testing.assert_array_equal(generator.sample(10, seed=4), to_uint8(_reference(latent_vectors(10, LATENT_DIM, 4))))
 
 
 def test_rejects_missing_non_onnx_and_foreign_files(tmp_path):

@@ -212,9 +212,16 @@ def classifier_extractor(dataset, image_size, channels, split="train", data_dir=
     model_path = os.path.join(folder, "classifier.keras")
     info_path = os.path.join(folder, "classifier.json")
     if os.path.exists(model_path) and os.path.exists(info_path):
-        with open(info_path) as handle:
-            info = json.load(handle)
-        model = keras.saving.load_model(model_path)
+        try:
+            with open(info_path) as handle:
+                info = json.load(handle)
+            model = keras.saving.load_model(model_path, safe_mode=True)
+        except Exception as error:  # noqa: BLE001 - a damaged or crafted cache file is refused, never run
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ExtractorError(
+                f"The cached classifier {model_path} cannot be loaded safely ({detail[:200]}); "
+                f"delete {folder} so that it is trained again."
+            ) from None
     else:
         model, info = train_classifier(dataset, image_size, channels, split, data_dir, log=log)
         with atomic_path(model_path) as temporary:

@@ -22,8 +22,10 @@ def parse_seeds(text, minimum=1, name="seeds"):
         seeds = [int(part) for part in str(text).split(",") if part.strip()]
     except ValueError:
         seeds = []
-    if len(seeds) < minimum:
-        raise GantkError(f"Argument `{name}` must be at least {minimum} comma-separated integers. Received: {name}={text!r}")
+    if len(seeds) < minimum or any(seed < 0 for seed in seeds):
+        raise GantkError(
+            f"Argument `{name}` must be at least {minimum} comma-separated non-negative integers. Received: {name}={text!r}"
+        )
     return seeds
 
 

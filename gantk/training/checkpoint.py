@@ -2,17 +2,24 @@
 
 A checkpoint is one ``.npz`` file holding every variable of both networks, both optimizers and
 the noise generator, in a fixed order that the same configuration always rebuilds. It is written
-to a temporary name and renamed, and ``latest`` is updated the same way afterwards.
+to a temporary name and renamed, and ``latest`` is updated the same way afterwards. Beside each
+one, ``<name>.sha256`` (written before the rename, in ``sha256sum`` format) lets a load verify
+the bytes; older checkpoints without one are checked with the zip CRC of every member.
+A corrupt newest checkpoint is skipped for the newest intact one (``latest_checkpoint``).
 """
 
 import glob
+import hashlib
 import os
+import sys
 import zipfile
 
 import numpy as np
 
 from gantk.errors import RunDirError
 from gantk.files import atomic_path, write_text_atomically
+
+DIGEST_SUFFIX = ".sha256"
 
 CHECKPOINT_DIR = "checkpoints"
 
@@ -47,9 +54,12 @@ def save_checkpoint(gan, run_dir, step, keep=3):
     with atomic_path(path, durable=True) as temporary:
         with open(temporary, "wb") as handle:
             np.savez(handle, **arrays)
+        write_text_atomically(path + DIGEST_SUFFIX, f"{file_sha256(temporary)}  {os.path.basename(path)}\n")
     write_text_atomically(os.path.join(run_dir, CHECKPOINT_DIR, "latest"), os.path.basename(path) + "\n")
     for old in list_checkpoints(run_dir)[:-keep] if keep else []:
         os.remove(old)
+        if os.path.exists(old + DIGEST_SUFFIX):
+            os.remove(old + DIGEST_SUFFIX)
     return path
 
 
@@ -57,24 +67,80 @@ def list_checkpoints(run_dir):
     return sorted(glob.glob(os.path.join(run_dir, CHECKPOINT_DIR, "ckpt-*.npz")))
 
 
-def latest_checkpoint(run_dir):
-    """The newest complete checkpoint of a run, or None."""
-    pointer = os.path.join(run_dir, CHECKPOINT_DIR, "latest")
-    if os.path.exists(pointer):
-        with open(pointer) as handle:
-            path = os.path.join(run_dir, CHECKPOINT_DIR, handle.read().strip())
-        if os.path.exists(path):
-            return path
+def checkpoint_step(path):
+    """The step in a checkpoint's file name (``ckpt-00000400.npz`` -> 400)."""
+    return int(os.path.basename(path)[len("ckpt-") : -len(".npz")])
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checkpoint_problem(path):
+    """Why the checkpoint at ``path`` cannot be trusted (a short phrase), or None when it is intact.
+
+    With a ``.sha256`` file beside it the bytes must match that digest; without one every zip
+    member must pass its CRC check. Either way every member must be a numeric array (no pickles).
+    """
+    try:
+        digest_path = path + DIGEST_SUFFIX
+        if os.path.exists(digest_path):
+            with open(digest_path) as handle:
+                expected = handle.read().split()[:1]
+            if expected != [file_sha256(path)]:
+                return "its bytes do not match its .sha256 digest"
+        else:
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+                if bad is not None:
+                    return f"member {bad} fails its CRC check"
+        with np.load(path, allow_pickle=False) as stored:
+            if "step" not in stored.files:
+                return "it has no step"
+            for key in stored.files:
+                stored[key]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+        return f"it cannot be read ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no detail'})"
+    return None
+
+
+def latest_checkpoint(run_dir, log=None):
+    """The newest intact checkpoint of a run, or None when it has none.
+
+    Corrupt newer checkpoints are skipped and reported through ``log`` (default: standard
+    error); a run whose checkpoints are all corrupt is an error that says what to do.
+    """
+    log = log or (lambda message: print(message, file=sys.stderr))
     found = list_checkpoints(run_dir)
-    return found[-1] if found else None
+    skipped = []
+    for path in reversed(found):
+        problem = checkpoint_problem(path)
+        if problem is None:
+            if skipped:
+                log(
+                    f"Warning: skipped corrupt checkpoint{'s' if len(skipped) > 1 else ''} "
+                    f"{'; '.join(skipped)}; using {os.path.basename(path)} instead."
+                )
+            return path
+        skipped.append(f"{os.path.basename(path)} ({problem})")
+    if skipped:
+        raise RunDirError(
+            f"Run directory {run_dir!r} holds no intact checkpoint ({'; '.join(skipped)}); "
+            "pass --restart to train it afresh from step 0."
+        )
+    return None
 
 
 def restore_checkpoint(gan, path, groups=None):
     """Load a checkpoint into ``gan`` (all groups, or only those named); returns its step."""
-    try:
-        stored = np.load(path)
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise RunDirError(f"Checkpoint {path} cannot be read ({error}).") from None
+    problem = checkpoint_problem(path)
+    if problem is not None:
+        raise RunDirError(f"Checkpoint {path} cannot be used: {problem}.")
+    stored = np.load(path, allow_pickle=False)
     with stored:
         for group, variables in state_groups(gan).items():
             if groups is not None and group not in groups:

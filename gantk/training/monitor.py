@@ -1,4 +1,4 @@
-"""What a user sees of a run while it trains: TensorBoard, the per-step log, the collapse alarm, the loss curve.
+"""What a user sees of a run while it trains: TensorBoard, the per-step log, the collapse and saturation alarms, the loss curve.
 
 ``train`` makes one ``TrainingMonitor``, adds ``callbacks(first_step)`` to each ``fit`` call,
 calls ``end_epoch`` after each sample grid (its result joins the ``history.jsonl`` record) and
@@ -12,6 +12,7 @@ import numpy as np
 from gantk.training import run_dir as layout
 from gantk.training.collapse import ALARM_PREFIX, CollapseAlarm, real_examples
 from gantk.training.plots import loss_curve
+from gantk.training.saturation import ALARM_PREFIX as SATURATION_PREFIX, check_saturation
 from gantk.training.sampling import generate_images
 from gantk.training.tensorboard import StepLogger, SummaryWriter, read_jsonl
 
@@ -36,7 +37,7 @@ def numbers(values, prefix):
 
 
 class TrainingMonitor:
-    """Event files in ``RUN_DIR/tensorboard``, ``steps.jsonl``, the collapse alarm and ``loss_curve.png``.
+    """Event files in ``RUN_DIR/tensorboard``, ``steps.jsonl``, the collapse and saturation alarms and ``loss_curve.png``.
 
     Settings read from the config: ``log_every`` (steps between per-step records), ``eval_every``
     (epochs between sample-quality metrics, off by default). ``evaluator(config, data, log)`` makes
@@ -67,9 +68,13 @@ class TrainingMonitor:
         """Check for collapse, run due metrics and log the epoch; returns the fields to add to ``record``."""
         samples = generate_images(gan, self.config, len(self.real), seed=self.config.seed)
         check = self.alarm.update(samples)
-        added = {"diversity": round(check.ratio, 6), "collapse": check.collapsed}
+        verdict = check_saturation(record, probability=gan.loss_pair.probability)
+        added = {"diversity": round(check.ratio, 6), "collapse": check.collapsed, "saturated": verdict.saturated}
         step, epoch = record["step"], record["epoch"]
-        scalars = {**numbers(record, "epoch/"), "collapse/diversity": check.ratio, "collapse/alarm": float(check.collapsed)}
+        scalars = {
+            **numbers(record, "epoch/"), "collapse/diversity": check.ratio, "collapse/alarm": float(check.collapsed),
+            "saturation/alarm": float(verdict.saturated),
+        }
         if self.eval_every and epoch % self.eval_every == 0:
             metrics = self.metrics(gan)
             added["metrics"] = metrics
@@ -80,14 +85,19 @@ class TrainingMonitor:
             self.writer.image(step, "samples", picture)
         self.writer.flush()
         self.warn(check)
+        self.note(SATURATION_PREFIX, verdict.message())
         return added
 
     def warn(self, check):
         message = check.message()
         if message:
             message += f" (the fixed-latent samples lost more than half their spread; see {layout.LATEST_SAMPLES})"
+        self.note(ALARM_PREFIX, message)
+
+    def note(self, prefix, message):
+        """Show ``message`` (an alarm starting with ``prefix``) on the progress bar, replacing the last one."""
         if self.bar is not None:
-            self.bar.notes[:] = [note for note in self.bar.notes if not note.startswith(ALARM_PREFIX)]
+            self.bar.notes[:] = [note for note in self.bar.notes if not note.startswith(prefix)]
             if message:
                 self.bar.notes.append(message)
                 self.bar.draw()

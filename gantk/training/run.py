@@ -5,7 +5,7 @@ The run is cut into segments at epoch ends and checkpoint intervals; each segmen
 and resuming gives the same result as never stopping.
 """
 
-import json
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -21,13 +21,16 @@ from gantk.training import run_dir as layout
 from gantk.training import workers
 from gantk.training.build import build_compiled_gan, seed_everything
 from gantk.training.callbacks import DivergenceGuard, ProgressBar
-from gantk.training.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+from gantk.training.checkpoint import checkpoint_step, latest_checkpoint, list_checkpoints, restore_checkpoint, save_checkpoint
 from gantk.training.config import TrainConfig
 from gantk.training.first_step import FirstStepTimer
+from gantk.training.history import append_line, truncate_after
+from gantk.training.lock import RunLock
 from gantk.training.distribute import get_strategy
 from gantk.training.monitor import TrainingMonitor
 from gantk.training.points import evaluate_points, write_scatter
 from gantk.training.precision import resolve_precision
+from gantk.training.resume import changes_text, check_length, clear_run, continued_config, record_changes
 from gantk.training.sampling import sample_uint8
 from gantk.training.schedule import segments, total_steps
 from gantk.training.tricks import choose_real_reference
@@ -60,34 +63,109 @@ def write_samples(gan, config, run_dir, name):
 
 
 def append_history(run_dir, record):
-    with open(os.path.join(run_dir, layout.HISTORY), "a") as handle:
-        handle.write(json.dumps(record) + "\n")
+    append_line(os.path.join(run_dir, layout.HISTORY), record)
 
 
-def prepare_run(config, run_dir, resume):
-    """The configuration to train with: the saved one when resuming, with only its length changed."""
+def prepare_run(config, run_dir, resume, restart=False, given=None, log=print):
+    """(configuration to train with, checkpoint to start from or None, settings the resume changed).
+
+    A new run needs a directory without a run in it, or one whose run stopped before its first
+    checkpoint (nothing of value: it is cleared and trained afresh); ``restart`` clears any run.
+    A resume trains the saved configuration, with only the changes ``gantk.training.resume``
+    allows of the settings named in ``given``.
+    """
     config_path = os.path.join(run_dir, layout.CONFIG)
-    if not resume:
-        if os.path.exists(config_path):
-            raise RunDirError(f"Run directory {run_dir!r} already holds a run; pass --resume to continue it.")
-        return config
+    if resume and restart:
+        raise ConfigError("--resume and --restart exclude each other: --resume continues the run, --restart retrains it from step 0.")
+    if restart or not resume:
+        if not os.path.exists(config_path):
+            return config, None, {}
+        if restart:
+            log(f"Restarting {run_dir} from step 0: its checkpoints and history are deleted.")
+        elif list_checkpoints(run_dir) or os.path.exists(os.path.join(run_dir, layout.GENERATOR)):
+            raise RunDirError(
+                f"Run directory {run_dir!r} already holds a run; pass --resume to continue it, "
+                "--restart to retrain it from step 0, or choose another --out."
+            )
+        else:
+            log(f"Run directory {run_dir} holds no checkpoint (its run stopped before the first one); starting it afresh.")
+        clear_run(run_dir)
+        return config, None, {}
     layout.require_run_dir(run_dir)
     saved = TrainConfig.load(config_path)
-    return saved.with_overrides(steps=config.steps, epochs=config.epochs, strategy=config.strategy, jit_compile=config.jit_compile)
+    config, changes = continued_config(saved, config, given)
+    checkpoint = latest_checkpoint(run_dir, log)
+    if checkpoint is None:
+        log(f"Run directory {run_dir} has no checkpoint yet; training its saved configuration from step 0.")
+    else:
+        check_length(config, checkpoint_step(checkpoint))
+    return config, checkpoint, changes
 
 
-def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print, evaluator=None, started_at=None):
+def check_out_dir(run_dir, dataset):
+    """Refuse a run directory that is the dataset folder or inside it (the run would join the data)."""
+    if isinstance(dataset, str) and os.path.isdir(dataset):
+        data, out = os.path.realpath(dataset), os.path.realpath(run_dir)
+        if out == data or out.startswith(data.rstrip(os.sep) + os.sep):
+            raise RunDirError(
+                f"Run directory {run_dir!r} is inside the dataset folder {dataset!r}, so the run's images would "
+                "become training data; choose an --out outside it."
+            )
+
+
+@contextlib.contextmanager
+def claimed_run_dir(run_dir, log=print):
+    """Create ``run_dir`` if needed and hold its lock; folders made here and left empty are removed."""
+    made = []
+    folder = os.path.abspath(run_dir)
+    while not os.path.isdir(folder) and folder != os.path.dirname(folder):
+        made.append(folder)
+        folder = os.path.dirname(folder)
+    try:
+        os.makedirs(run_dir, exist_ok=True)
+    except OSError as error:
+        raise RunDirError(
+            f"Run directory {run_dir!r} cannot be created ({error.strerror or error}); choose another --out."
+        ) from None
+    try:
+        if not os.access(run_dir, os.W_OK | os.X_OK):
+            raise RunDirError(f"Run directory {run_dir!r} is not writable; choose another --out.")
+        with RunLock(run_dir, log=log):
+            yield run_dir
+    finally:
+        for folder in made:
+            if os.path.isdir(folder) and not os.listdir(folder):
+                os.rmdir(folder)
+
+
+def train(
+    config, run_dir=None, resume=False, progress=True, extra_callbacks=(), log=print, restart=False, given=None,
+    evaluator=None, started_at=None,
+):
     """Train ``config`` into ``run_dir`` (new, or continued with ``resume``); returns the run directory.
 
+    ``restart`` retrains a run directory from step 0; ``given`` names the settings the user set
+    (compared with the saved run on ``resume``; ``None``: every setting of ``config``).
     ``evaluator`` makes the ``--eval-every`` metrics (see ``TrainingMonitor``). ``started_at`` (a
     ``time.time()``, default now) is when the user's command began: the log says how long it took
     to reach the first training step.
     """
     started_at = started_at or time.time()
     run_dir = run_dir or layout.new_run_dir(config.variant)
+    check_out_dir(run_dir, config.dataset)
+    if resume:
+        layout.require_run_dir(run_dir)
     strategy = get_strategy(config.strategy)
     writes = workers.write_dir(run_dir, strategy)
-    config = prepare_run(config, run_dir if resume else writes, resume)
+    if writes != run_dir:
+        return _train(config, run_dir, writes, strategy, resume, restart, given, progress, extra_callbacks, log, evaluator, started_at)
+    with claimed_run_dir(run_dir, log=log):
+        return _train(config, run_dir, writes, strategy, resume, restart, given, progress, extra_callbacks, log, evaluator, started_at)
+
+
+def _train(config, run_dir, writes, strategy, resume, restart, given, progress, extra_callbacks, log, evaluator, started_at):
+    config, checkpoint, changes = prepare_run(config, run_dir if resume else writes, resume, restart, given, log)
+    check_out_dir(run_dir, config.dataset)
     config = config.with_overrides(precision=resolve_precision(config.precision))
     data = load_dataset(
         config.dataset, image_size=config.image_size, channels=config.channels,
@@ -101,6 +179,13 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
     examples_per_step = config.batch_size * config.d_steps
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
     total = total_steps(config, per_epoch)
+    step = checkpoint_step(checkpoint) if checkpoint else 0
+    if total < step:
+        raise ConfigError(
+            f"The run would end at step {total}, before the checkpoint's step {step}; pass --steps or --epochs "
+            "that reach at least that far to resume it."
+        )
+    pieces = segments(step, total, per_epoch, config.checkpoint_every)
 
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ConfigError(
@@ -111,21 +196,20 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
     with strategy.scope():
         gan = build_compiled_gan(config)
     choose_real_reference(gan, data, config)
-    step = 0
-    if resume:
-        checkpoint = latest_checkpoint(run_dir)
-        if checkpoint is None:
-            raise RunDirError(f"Run directory {run_dir!r} has no checkpoint to resume from.")
-        step = restore_checkpoint(gan, checkpoint)
-        log(f"Resuming {run_dir} from step {step}.")
-    os.makedirs(run_dir, exist_ok=True)
+    if checkpoint:
+        if restore_checkpoint(gan, checkpoint) != step:
+            raise RunDirError(f"Checkpoint {checkpoint} holds another step than its name says; it was renamed or replaced.")
+        log(f"Resuming {run_dir} from step {step}" + (f" ({changes_text(changes)})." if changes else "."))
+    for name in (layout.HISTORY, layout.STEPS):
+        truncate_after(os.path.join(writes, name), step)
     config.save(os.path.join(writes, layout.CONFIG))
+    record_changes(writes, step, changes)
     save_summary(writes, data_summary)
     first_step = FirstStepTimer(started_at, log=log)
 
     bar = ProgressBar(total, examples_per_step, first_step=step) if progress else None
     monitor = TrainingMonitor(config, writes, data, bar=bar, log=log, evaluator=evaluator)
-    for epoch, first, count in segments(step, total, per_epoch, config.checkpoint_every):
+    for epoch, first, count in pieces:
         guard = DivergenceGuard(first)
         callbacks = [guard, first_step, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()
@@ -139,11 +223,14 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
                 bar.close()
             monitor.close()
             at, name, value = guard.diverged
-            kept = latest_checkpoint(run_dir)
+            kept = latest_checkpoint(run_dir, log)
             raise TrainingDiverged(
                 f"Training diverged at step {at}: {name} became {value}; "
-                + (f"the last good checkpoint is {kept}." if kept else "no checkpoint was written.")
-                + " Lower the learning rates or change the loss."
+                + (
+                    f"the last good checkpoint is {kept}; lower the learning rates or change the loss."
+                    if kept else
+                    "no checkpoint was written, so rerunning with lower learning rates or another loss starts it afresh."
+                )
             )
         seconds = time.perf_counter() - started
         step = first + count
@@ -152,12 +239,12 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
             write_scatter(gan, config, writes, f"epoch-{epoch + 1:04d}.png", figures)
         else:
             write_samples(gan, config, writes, f"epoch-{epoch + 1:04d}.png")
-        save_checkpoint(gan, writes, step, keep=config.checkpoints_kept)
         record = {k: float(v[-1]) for k, v in history.history.items()}
         record.update(step=step, epoch=epoch + 1, seconds=round(seconds, 3), images_per_s=round(count * examples_per_step / seconds, 1))
         record.update(figures)
         record.update(monitor.end_epoch(gan, record))
         append_history(writes, record)
+        save_checkpoint(gan, writes, step, keep=config.checkpoints_kept)
     if bar:
         bar.close()
     monitor.close()

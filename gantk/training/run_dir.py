@@ -34,11 +34,11 @@ def check_writable(path):
     while not os.path.exists(probe):
         probe = os.path.dirname(probe)
     if not os.path.isdir(probe):
-        raise RunDirError(f"Cannot make run directory {path!r}: {probe!r} is a file, not a folder.")
+        raise RunDirError(f"Run directory {path!r} cannot be created: {probe!r} is a file, not a folder; choose another --out.")
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".gantk-probe-", dir=probe))
     except OSError as error:
-        raise RunDirError(f"Cannot make run directory {path!r}: {probe!r} is not writable ({error.strerror}).") from None
+        raise RunDirError(f"Run directory {path!r} cannot be created: {probe!r} is not writable ({error.strerror}); choose another --out.") from None
     return path
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from gantk.errors import ConfigError
-from gantk.latents import grid_labels, latent_vectors
+from gantk.latents import CHUNK, check_integer, grid_labels, latent_chunks
 from gantk.pixels import to_uint8
 
 
@@ -28,23 +28,31 @@ def resolve_labels(labels, n, config):
     if len(indices) != n:
         raise ConfigError(f"Argument `label` must give one label or {n} labels. Received: {len(indices)} labels")
     if indices.min() < 0 or indices.max() >= num_classes:
-        raise ConfigError(f"Argument `label` must be in [0, {num_classes - 1}]. Received: label={indices.tolist()}")
+        bad = sorted({int(i) for i in indices if not 0 <= i < num_classes})
+        raise ConfigError(
+            f"Argument `label` must be in [0, {num_classes - 1}]. Received: label={bad[0] if len(bad) == 1 else bad}"
+        )
     return indices
 
 
-def generate_images(gan, config, n, seed=0, labels=None, batch_size=256):
-    """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, in inference mode."""
+def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK):
+    """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, ``batch_size`` at a time."""
     if labels is not None and not gan.conditional:
         raise ConfigError(f"The {config.variant} generator is not conditional, so it takes no --label.")
-    z = latent_vectors(n, config.latent_dim, seed)
+    n, seed = check_integer(n, "n", 1), check_integer(seed, "seed", 0)
     labels = resolve_labels(labels, n, config) if gan.conditional else None
-    chunks = []
-    for start in range(0, n, batch_size):
-        stop = start + batch_size
-        chunk_labels = labels[start:stop] if labels is not None else None
-        chunks.append(np.asarray(gan.generate(z[start:stop], chunk_labels, training=False)))
-    return np.concatenate(chunks)
+    start = 0
+    for z in latent_chunks(n, config.latent_dim, seed, batch_size):
+        chunk_labels = labels[start : start + len(z)] if labels is not None else None
+        yield np.asarray(gan.generate(z, chunk_labels, training=False))
+        start += len(z)
+
+
+def generate_images(gan, config, n, seed=0, labels=None, batch_size=CHUNK):
+    """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, in inference mode."""
+    return np.concatenate(list(generated_chunks(gan, config, n, seed, labels, batch_size)))
 
 
 def sample_uint8(gan, config, n, seed=0, labels=None):
-    return to_uint8(generate_images(gan, config, n, seed, labels))
+    """``to_uint8(generate_images(...))``, converted chunk by chunk so only the uint8 images are held."""
+    return np.concatenate([to_uint8(chunk) for chunk in generated_chunks(gan, config, n, seed, labels)])

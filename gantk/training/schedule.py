@@ -24,6 +24,10 @@ def run_length(config):
 
 def segments(start, total, per_epoch, checkpoint_every=None):
     """(epoch, first step, number of steps) pieces from ``start`` to ``total``, cut at epoch ends."""
+    if checkpoint_every is not None and (isinstance(checkpoint_every, bool) or int(checkpoint_every) < 1):
+        raise ConfigError(f"Argument `checkpoint_every` must be a positive number of steps. Received: checkpoint_every={checkpoint_every}")
+    if int(per_epoch) < 1:
+        raise ConfigError(f"An epoch must hold at least one step. Received: {per_epoch} steps per epoch")
     pieces, step = [], start
     while step < total:
         stop = min(total, (step // per_epoch + 1) * per_epoch)

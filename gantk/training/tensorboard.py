@@ -12,6 +12,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gantk.training.history import append_line
+
 STEP_SCALARS = {"d_loss": "loss/d", "g_loss": "loss/g", "d_real": "d_output/real", "d_fake": "d_output/fake"}
 
 
@@ -85,8 +87,7 @@ class StepLogger(keras.callbacks.Callback):
         self.logged_count, self.logged_means = n, dict(self.means)
         rates = learning_rates(self.model)
         self.writer.scalars(self.step, {**{STEP_SCALARS[k]: v for k, v in window.items()}, **rates})
-        with open(self.steps_path, "a") as handle:
-            handle.write(json.dumps({"step": self.step, "steps": n - m, **window}) + "\n")
+        append_line(self.steps_path, {"step": self.step, "steps": n - m, **window}, durable=False)
 
 
 def read_jsonl(path):

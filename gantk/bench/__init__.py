@@ -1,0 +1,1 @@
+"""Benchmarks: they may use every layer of gantk below them."""

@@ -237,10 +237,12 @@ def model_path(export, quantized=None):
     return path
 
 
-def open_server(export, host="127.0.0.1", port=8000, max_n=DEFAULT_MAX_N, quantized=None, threads=None, access_log=False, log=print):
+def open_server(export, host="127.0.0.1", port=8000, max_n=DEFAULT_MAX_N, quantized=None, threads=1, access_log=False, log=print):
     """A ``SampleServer`` bound to ``(host, port)`` (port 0 picks a free one), not yet serving.
 
-    ``threads`` sets onnxruntime's intra-op threads per call (default: onnxruntime's choice).
+    ``threads`` sets onnxruntime's intra-op threads per call; the default 1 lets concurrent
+    requests run side by side without each spinning up a thread pool; 0 or None leaves
+    onnxruntime's choice (one thread per core).
     """
     import onnxruntime as ort
 

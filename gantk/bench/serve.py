@@ -1,11 +1,14 @@
 """A bounded load test of ``gantk serve``: concurrent clients on 127.0.0.1, latency, throughput, errors, memory.
 
 The server runs as its own process (``gantk serve EXPORT --port 0``), so its resident memory
-is measured apart from the clients'. Each client thread holds one HTTP/1.1 keep-alive
+is measured apart from the clients'. Warm-up requests over the same number of connections
+come first, so the starting memory already holds every handler thread's buffers. Each client thread holds one HTTP/1.1 keep-alive
 connection and sends its share of the requests back to back, each with its own seed; a
 request counts as an error unless it returns status 200 with a body. The server's resident
 set size (``VmRSS`` of ``/proc``) is read after a warm-up and then at every tenth of the run,
-so a leak shows as a rising series. The server is stopped with SIGINT, as Ctrl-C would.
+so a leak shows as a rising series. The server's CPU time per request and the machine's load
+average are reported too, since latency on a shared machine says as much about the other
+processes as about the server. The server is stopped with SIGINT, as Ctrl-C would.
 """
 
 import http.client
@@ -22,7 +25,7 @@ import time
 from gantk.errors import GantkError
 
 HOST = "127.0.0.1"
-WARMUP_REQUESTS = 50
+WARMUP_REQUESTS = 200
 START_TIMEOUT = 120.0
 
 
@@ -38,10 +41,20 @@ def resident_mb(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of process ``pid`` in seconds (Linux ``/proc``), or None where unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def start_server(export_dir, max_n, threads=None, quantized=None):
     """``(process, port)`` of a ``gantk serve`` subprocess on 127.0.0.1, once it listens."""
     command = [sys.executable, "-m", "gantk.cli.main", "serve", os.path.abspath(export_dir), "--host", HOST, "--port", "0", "--max-n", str(max_n)]
-    if threads:
+    if threads is not None:
         command += ["--threads", str(threads)]
     if quantized:
         command += ["--quantized", quantized]
@@ -105,7 +118,7 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered))) - 1))]
 
 
-def run_load(port, pid, clients, requests, n, fmt):
+def run_load(port, pid, clients, requests, n, fmt, first_seed=0):
     """Send ``requests`` over ``clients`` connections; returns latencies, errors, wall time and the RSS series."""
     done, lock, memory = [0], threading.Lock(), []
     marks = {round(requests * k / 10) for k in range(1, 11)}
@@ -116,7 +129,7 @@ def run_load(port, pid, clients, requests, n, fmt):
             if done[0] in marks:
                 memory.append((done[0], resident_mb(pid)))
 
-    shares = [list(range(WARMUP_REQUESTS + i, WARMUP_REQUESTS + requests, clients)) for i in range(clients)]
+    shares = [list(range(first_seed + i, first_seed + requests, clients)) for i in range(clients)]
     threads = [Client(port, seeds, n, fmt, count) for seeds in shares]
     start = time.perf_counter()
     for thread in threads:
@@ -135,22 +148,23 @@ def bench_serve(export_dir, clients=8, requests=10_000, n=1, fmt="png", threads=
         raise GantkError(f"Arguments `clients` and `requests` must be positive with requests >= clients. Received: clients={clients}, requests={requests}")
     process, port = start_server(export_dir, max(n, 1), threads, quantized)
     try:
-        warm = Client(port, range(WARMUP_REQUESTS), n, fmt, lambda: None)
-        warm.run()
-        rss_start = resident_mb(process.pid)
+        _, warm_errors, _, _, _ = run_load(port, process.pid, clients, max(WARMUP_REQUESTS, clients), n, fmt)
+        rss_start, cpu_start, load_start = resident_mb(process.pid), cpu_seconds(process.pid), os.getloadavg()[0]
         log(f"Server pid {process.pid} on {HOST}:{port}, {rss_start:.1f} MB resident after {WARMUP_REQUESTS} warm-up requests; "
             f"sending {requests} requests over {clients} connections.")
-        latencies, errors, examples, wall, memory = run_load(port, process.pid, clients, requests, n, fmt)
-        rss_end = resident_mb(process.pid)
+        latencies, errors, examples, wall, memory = run_load(port, process.pid, clients, requests, n, fmt, WARMUP_REQUESTS)
+        rss_end, cpu_end, load_end = resident_mb(process.pid), cpu_seconds(process.pid), os.getloadavg()[0]
     finally:
         status = stop_server(process)
     milliseconds = [1000 * value for value in latencies]
     return dict(
         clients=clients, requests=len(latencies), n=n, format=fmt, threads=threads, quantized=quantized,
-        errors=errors + warm.errors, error_examples=[e.decode(errors="replace") for e in examples],
+        errors=errors + warm_errors, error_examples=[e.decode(errors="replace") for e in examples],
         p50_ms=statistics.median(milliseconds), p90_ms=percentile(milliseconds, 90), p99_ms=percentile(milliseconds, 99),
         max_ms=max(milliseconds), throughput=len(latencies) / wall, wall_s=wall,
         rss_start_mb=rss_start, rss_end_mb=rss_end, rss_series=memory, exit_status=status,
+        server_cpu_ms_per_request=1000 * (cpu_end - cpu_start) / len(latencies) if cpu_start is not None and cpu_end is not None else None,
+        load_average=(load_start, load_end), cpus=os.cpu_count(),
     )
 
 
@@ -164,6 +178,8 @@ def format_report(result):
         f"server RSS    {result['rss_start_mb']:.1f} MB after warm-up -> {result['rss_end_mb']:.1f} MB at the end "
         f"({result['rss_end_mb'] - result['rss_start_mb']:+.1f} MB)",
         f"RSS by count  {series}",
+        f"server CPU    {result['server_cpu_ms_per_request']:.2f} ms per request (user + system)",
+        f"machine load  {result['load_average'][0]:.1f} -> {result['load_average'][1]:.1f} (1-minute load average, {result['cpus']} CPUs)",
         f"server exit   {result['exit_status']} after SIGINT",
     ]
     return "\n".join(lines)

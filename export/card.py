@@ -66,8 +66,16 @@ def _quantized_lines(quantized):
             f"| {record['fid_float']:.3f} -> {record['fid_quantized']:.3f} ({100 * record['fid_change']:+.1f}%, bound {100 * record['bound']:.0f}%) "
             f"| {record['speed_float']:.0f} -> {record['speed_quantized']:.0f} |"
         )
-    return lines + ["", f"FID: {next(iter(quantized.values()))['protocol']}. The runtime loads a quantized file like the float one: "
-                    "`Generator.load(\"generator.int8.onnx\")`.", ""]
+    return lines + ["", f"FID: {next(iter(quantized.values()))['protocol']}.", ""]
+
+
+def _quantized_example(file, shape):
+    return f"""```python
+from gantk.export.runtime import Generator
+
+generator = Generator.load("{file}")
+images = generator.sample(16, seed=0)  # uint8 [16, {shape}], close to the float file's
+```"""
 
 
 def model_card(metadata, parity, files, paper=None, summary=None, quantized=None):
@@ -142,6 +150,8 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
             _onnxruntime_example(latent_dim, num_classes, shape),
             "",
         ]
+        for record in (quantized or {}).values():
+            lines += [f"The quantized `{record['file']}` loads the same way:", "", _quantized_example(record["file"], shape), ""]
     if "saved_model" in files:
         lines += ["With TensorFlow alone:", "", _saved_model_example(latent_dim, num_classes, shape), ""]
     return "\n".join(lines)

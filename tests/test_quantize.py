@@ -74,6 +74,17 @@ def test_metadata_card_and_server_know_the_quantized_files(quantized):
         server.server_close()
 
 
+def test_the_cards_code_runs_for_every_file(quantized, monkeypatch):
+    _, out, _ = quantized
+    monkeypatch.chdir(out)
+    blocks = re.findall(r"```python\n(.*?)```", open("README.md").read(), re.S)
+    assert len(blocks) == 4 and 'Generator.load("generator.int8.onnx")' in blocks[2] + blocks[3]
+    for block in blocks:
+        namespace = {}
+        exec(block, namespace)
+        assert namespace["images"].shape == (16, 16, 16, 1) and namespace["images"].dtype == np.uint8
+
+
 def test_an_impossible_bound_fails_with_nothing_written(quantized, tmp_path):
     run_dir, out, _ = quantized
     result = run("export", run_dir, "--onnx", "--quantize", "int8", "--max-fid-change", "0", "--out", tmp_path / "new")

@@ -2,7 +2,10 @@
 
 Everything is written into a temporary sibling of the export directory and renamed into place
 only after every file reloads and passes the parity check, so a failed export leaves nothing
-half-written (and an earlier export in the same place untouched).
+half-written (and an earlier export in the same place untouched). Files of an earlier export
+that this one does not rewrite are carried over when they came from the same weights
+(``gantk.export.keep``), and staging folders of killed exports are cleaned first
+(``gantk.export.staging``).
 """
 
 import os
@@ -24,8 +27,8 @@ ONNX_FILE = "generator.onnx"
 SAVED_MODEL_DIR = "saved_model"
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
-QUANTIZED_FILES = ("generator.fp16.onnx", "generator.int8.onnx")
-"""``quantized_file(kind)`` of each kind in ``QUANTIZE_KINDS``."""
+QUANTIZE_KINDS = ("fp16", "int8")
+QUANTIZED_FILES = tuple(f"generator.{kind}.onnx" for kind in QUANTIZE_KINDS)
 EXPORT_FILES = (ONNX_FILE, SAVED_MODEL_DIR, CARD_FILE, SAMPLES_FILE, manifest.MANIFEST_FILE) + QUANTIZED_FILES
 FORMAT_FILES = {"saved_model": SAVED_MODEL_DIR, "onnx": ONNX_FILE}
 DEFAULT_EXPORT_DIR = "export"
@@ -164,8 +167,9 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
         kept_parity, quantized = keep.keep_earlier(
             out_dir, staging, previous, metadata, others, {kind: quantized_file(kind) for kind in QUANTIZE_KINDS if kind not in quantize}, redone, log
         )
-        files = [FORMAT_FILES[name] for name in FORMATS if name in formats or name in kept_parity]
-        differences = {name: {**kept_parity, **differences}[name] for name in FORMATS if name in formats or name in kept_parity}
+        merged = {**kept_parity, **differences}
+        differences = {name: merged[name] for name in FORMATS if name in merged}
+        files = [FORMAT_FILES[name] for name in differences]
         if quantize:
             from gantk.export import quantize as quantizer
 
@@ -189,12 +193,9 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
     return ExportResult(out_dir=out_dir, files=files, parity=differences, metadata=metadata)
 
 
-QUANTIZE_KINDS = ("fp16", "int8")
-
-
 def quantized_file(kind):
     """``generator.<kind>.onnx``: where a quantized generator is written beside ``generator.onnx``."""
-    return f"generator.{kind}.onnx"
+    return QUANTIZED_FILES[QUANTIZE_KINDS.index(kind)]
 
 
 def _check_quantize(quantize, formats, quality_bound):

@@ -10,8 +10,8 @@ import os
 import shutil
 
 from gantk.export import manifest
+from gantk.export.card import FORMAT_NAMES
 
-FORMAT_NAMES = {"saved_model": "SavedModel", "onnx": "ONNX"}
 FLAGS = {"saved_model": "--saved-model", "onnx": "--onnx"}
 
 

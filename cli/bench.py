@@ -2,15 +2,15 @@
 
 import click
 
-from gantk.cli import bench_modes, bench_pipeline, bench_speed
+from gantk.cli import bench_modes, bench_pipeline, bench_serve, bench_speed
 
-BENCHMARKS = (bench_modes, bench_speed, bench_pipeline)
+BENCHMARKS = (bench_modes, bench_speed, bench_pipeline, bench_serve)
 """Modules that each define one click ``command``, added as ``gantk bench <name>``."""
 
 
 @click.group("bench")
 def command():
-    """Benchmarks: mode coverage on 2-D mixtures, training and inference speed, the input pipeline."""
+    """Benchmarks: mode coverage on 2-D mixtures, training and inference speed, the input pipeline, the HTTP server under load."""
 
 
 for _module in BENCHMARKS:

@@ -55,7 +55,30 @@ images = serve(z=z{label})["image_uint8"]  # uint8 [16, {shape}]
 ```"""
 
 
-def model_card(metadata, parity, files, paper=None, summary=None):
+def _quantized_lines(quantized):
+    """The quality-gate figures of each quantized file (``gantk.export.quantize``)."""
+    if not quantized:
+        return []
+    lines = ["## Quantized files", "", "| File | Method | Size | FID (float -> quantized) | Images/s at batch 64 (float -> quantized) |", "|---|---|---|---|---|"]
+    for kind, record in quantized.items():
+        lines.append(
+            f"| `{record['file']}` | {record['method']} | {record['bytes'] / 1e6:.3f} MB ({100 * record['size_ratio']:.0f}% of float) "
+            f"| {record['fid_float']:.3f} -> {record['fid_quantized']:.3f} ({100 * record['fid_change']:+.1f}%, bound {100 * record['bound']:.0f}%) "
+            f"| {record['speed_float']:.0f} -> {record['speed_quantized']:.0f} |"
+        )
+    return lines + ["", f"FID: {next(iter(quantized.values()))['protocol']}.", ""]
+
+
+def _quantized_example(file, shape):
+    return f"""```python
+from gantk.export.runtime import Generator
+
+generator = Generator.load("{file}")
+images = generator.sample(16, seed=0)  # uint8 [16, {shape}], close to the float file's
+```"""
+
+
+def model_card(metadata, parity, files, paper=None, summary=None, quantized=None):
     """Markdown text of the card.
 
     Args:
@@ -63,6 +86,7 @@ def model_card(metadata, parity, files, paper=None, summary=None):
         parity: ``{format: max abs difference}`` from ``gantk.export.parity.check_parity``.
         files: names of the files in the export directory.
         paper, summary: the variant's paper and one-line description, when known.
+        quantized: ``{kind: record}`` of ``gantk.export.quantize.quantize_export``, when any.
     """
     latent_dim, num_classes = int(metadata["latent_dim"]), int(metadata["num_classes"])
     height, width, channels = json.loads(metadata["image_shape"])
@@ -96,6 +120,9 @@ def model_card(metadata, parity, files, paper=None, summary=None):
         "saved_model": "TensorFlow SavedModel, signature `serving_default` with the same inputs and outputs.",
         "samples.png": "64 samples from the exported generator, seed = the run's seed.",
         "README.md": "this card.",
+        "export.json": "what this folder holds: metadata, parity figures and quantized files (read by later exports).",
+        "generator.fp16.onnx": "the ONNX model with float16 weights, same inputs and outputs.",
+        "generator.int8.onnx": "the ONNX model quantized to int8 (static, calibrated on fixed latents), same inputs and outputs.",
     }
     lines += [f"- `{name}{'/' if name == 'saved_model' else ''}`: {described.get(name, '')}" for name in files]
     lines += [
@@ -108,6 +135,7 @@ def model_card(metadata, parity, files, paper=None, summary=None):
         "",
         *[f"- {FORMAT_NAMES.get(name, name)}: {difference:.2e}" for name, difference in parity.items()],
         "",
+        *_quantized_lines(quantized),
         "## Use it",
         "",
     ]
@@ -122,6 +150,8 @@ def model_card(metadata, parity, files, paper=None, summary=None):
             _onnxruntime_example(latent_dim, num_classes, shape),
             "",
         ]
+        for record in (quantized or {}).values():
+            lines += [f"The quantized `{record['file']}` loads the same way:", "", _quantized_example(record["file"], shape), ""]
     if "saved_model" in files:
         lines += ["With TensorFlow alone:", "", _saved_model_example(latent_dim, num_classes, shape), ""]
     return "\n".join(lines)

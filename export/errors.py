@@ -16,3 +16,7 @@ class ExportError(GantkError):
 
 class ParityError(ExportError):
     """An exported file whose images differ from the Keras generator's by more than the tolerance."""
+
+
+class QualityError(ExportError):
+    """A quantized file whose in-domain FID moved further from the float file's than the stated bound."""

@@ -2,7 +2,10 @@
 
 Everything is written into a temporary sibling of the export directory and renamed into place
 only after every file reloads and passes the parity check, so a failed export leaves nothing
-half-written (and an earlier export in the same place untouched).
+half-written (and an earlier export in the same place untouched). Files of an earlier export
+that this one does not rewrite are carried over when they came from the same weights
+(``gantk.export.keep``), and staging folders of killed exports are cleaned first
+(``gantk.export.staging``).
 """
 
 import os
@@ -14,8 +17,8 @@ import numpy as np
 
 from gantk import zoo
 from gantk.errors import ConfigError
-from gantk.export import card, onnx_export, parity, saved_model, serving
-from gantk.export.errors import ExportError, ParityError
+from gantk.export import card, keep, manifest, onnx_export, parity, saved_model, serving, staging as stale
+from gantk.export.errors import ExportError, ParityError, QualityError
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_labels, grid_size, latent_vectors
 
@@ -24,7 +27,10 @@ ONNX_FILE = "generator.onnx"
 SAVED_MODEL_DIR = "saved_model"
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
-EXPORT_FILES = (ONNX_FILE, SAVED_MODEL_DIR, CARD_FILE, SAMPLES_FILE)
+QUANTIZE_KINDS = ("fp16", "int8")
+QUANTIZED_FILES = tuple(f"generator.{kind}.onnx" for kind in QUANTIZE_KINDS)
+EXPORT_FILES = (ONNX_FILE, SAVED_MODEL_DIR, CARD_FILE, SAMPLES_FILE, manifest.MANIFEST_FILE) + QUANTIZED_FILES
+FORMAT_FILES = {"saved_model": SAVED_MODEL_DIR, "onnx": ONNX_FILE}
 DEFAULT_EXPORT_DIR = "export"
 SAMPLE_GRID_SIZE = 64
 
@@ -66,6 +72,7 @@ def _staging_dir(out_dir):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)
+        stale.mark_owner(staging)
         return staging
     except OSError as error:
         raise ExportError(f"Cannot write an export to {out_dir!r}: {error.strerror or error}.") from None
@@ -73,6 +80,7 @@ def _staging_dir(out_dir):
 
 def _move_into_place(staging, out_dir):
     """Rename ``staging`` to ``out_dir``, replacing an earlier export only once the new one is complete."""
+    os.remove(os.path.join(staging, stale.OWNER_FILE))
     previous = None
     if os.path.isdir(out_dir):
         previous = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(out_dir))}.old-", dir=os.path.dirname(staging))
@@ -94,7 +102,7 @@ def _sample_grid(files, staging, latent_dim, num_classes, seed):
     return saved_model.run_saved_model(os.path.join(staging, SAVED_MODEL_DIR), z, labels)["image_uint8"]
 
 
-def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset=None, log=print):
+def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
     """Export ``gan``'s generator (of the run described by ``config``) into ``out_dir``.
 
     Args:
@@ -105,18 +113,28 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
         formats: some of ``("saved_model", "onnx")``.
         opset: ONNX opset (default ``gantk.export.onnx_export.DEFAULT_OPSET``).
         log: where progress lines and the parity figures go.
+        quantize: some of ``("fp16", "int8")``: quantized ONNX files written beside the float one,
+            each passing the quality gate of ``gantk.export.quantize``.
+        quality_bound: largest relative FID change the gate accepts (default
+            ``gantk.export.quantize.DEFAULT_BOUND``).
+
+    Formats in ``out_dir`` that this export does not write are kept when they came from the same
+    weights, and otherwise dropped with a log line saying so (``gantk.export.keep``).
 
     Returns:
         an ``ExportResult``.
     """
     formats = check_formats(formats)
     opset = onnx_export.check_opset(opset)
+    quantize = _check_quantize(quantize, formats, quality_bound)
     if len(config.image_shape or ()) != 3:
         raise ExportError(
             f"gantk export writes image generators (H, W, C); run {config.variant!r} on {config.dataset!r} "
             f"makes samples of shape {config.image_shape}."
         )
     check_target(out_dir)
+    stale.clean_stale(out_dir, log)
+    previous = manifest.read(out_dir)
     num_classes = gan.num_classes
     generator = serving.float32_generator(gan)
     serve, specs = serving.serving_function(generator, config.latent_dim, num_classes)
@@ -144,32 +162,64 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
         differences = parity.check_parity(reference, exported)
         for name, difference in differences.items():
             log(f"Parity {card.FORMAT_NAMES[name]:>10}: max |difference| from Keras {difference:.2e} (limit {parity.TOLERANCE:.0e})")
+        others = {name: FORMAT_FILES[name] for name in FORMATS if name not in formats}
+        redone = " and ".join(card.FORMAT_NAMES[name] for name in formats) + " export"
+        kept_parity, quantized = keep.keep_earlier(
+            out_dir, staging, previous, metadata, others, {kind: quantized_file(kind) for kind in QUANTIZE_KINDS if kind not in quantize}, redone, log
+        )
+        merged = {**kept_parity, **differences}
+        differences = {name: merged[name] for name in FORMATS if name in merged}
+        files = [FORMAT_FILES[name] for name in differences]
+        if quantize:
+            from gantk.export import quantize as quantizer
+
+            quantized.update(quantizer.quantize_export(staging, ONNX_FILE, quantize, config, quality_bound, log))
+        files += [quantized_file(kind) for kind in QUANTIZE_KINDS if kind in quantized]
         images = _sample_grid(files, staging, config.latent_dim, num_classes, config.seed)
         save_images(images, os.path.join(staging, SAMPLES_FILE), columns=grid_columns(len(images), num_classes) if num_classes else None)
-        files += [SAMPLES_FILE, CARD_FILE]
+        files += [SAMPLES_FILE, CARD_FILE, manifest.MANIFEST_FILE]
         recipe = zoo.get(config.variant)
-        text = card.model_card(metadata, differences, files, paper=recipe.paper, summary=recipe.summary)
+        text = card.model_card(metadata, differences, files, paper=recipe.paper, summary=recipe.summary, quantized=quantized)
         with open(os.path.join(staging, CARD_FILE), "w") as handle:
             handle.write(text + "\n")
+        manifest.write(staging, manifest.manifest(metadata, differences, quantized))
         _move_into_place(staging, out_dir)
-    except ParityError as error:
+    except (ParityError, QualityError) as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ParityError(f"{error} Nothing was written to {out_dir!r}.") from None
+        raise type(error)(f"{error} Nothing was written to {out_dir!r}.") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return ExportResult(out_dir=out_dir, files=files, parity=differences, metadata=metadata)
 
 
-def export_run(run_dir, out_dir=None, formats=FORMATS, opset=None, log=print):
+def quantized_file(kind):
+    """``generator.<kind>.onnx``: where a quantized generator is written beside ``generator.onnx``."""
+    return QUANTIZED_FILES[QUANTIZE_KINDS.index(kind)]
+
+
+def _check_quantize(quantize, formats, quality_bound):
+    quantize = tuple(dict.fromkeys(quantize or ()))
+    unknown = [kind for kind in quantize if kind not in QUANTIZE_KINDS]
+    if unknown:
+        raise ConfigError(f"Argument `quantize` must name some of {list(QUANTIZE_KINDS)}. Received: quantize={list(quantize)}")
+    if quantize and "onnx" not in formats:
+        raise ConfigError(f"Argument `quantize` needs the ONNX format, the quantized files' reference; add --onnx. Received: formats={list(formats)}")
+    if quality_bound is not None and (isinstance(quality_bound, bool) or not isinstance(quality_bound, (int, float)) or not 0 <= quality_bound < 10):
+        raise ConfigError(f"Argument `quality_bound` must be a relative FID change from 0 to 10 (0.05 is 5%). Received: quality_bound={quality_bound!r}")
+    return quantize
+
+
+def export_run(run_dir, out_dir=None, formats=FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
     """Export the generator of ``run_dir``'s latest checkpoint into ``out_dir`` (default ``RUN_DIR/export``)."""
     from gantk.training.run import load_run
     from gantk.training.run_dir import require_run_dir
 
     formats = check_formats(formats)
     opset = onnx_export.check_opset(opset)
+    _check_quantize(quantize, formats, quality_bound)
     require_run_dir(run_dir)
     out_dir = out_dir or os.path.join(run_dir, DEFAULT_EXPORT_DIR)
     check_target(out_dir)
     run = load_run(run_dir)
-    return export_generator(run.gan, run.config, out_dir, run.step, formats, opset, log)
+    return export_generator(run.gan, run.config, out_dir, run.step, formats, opset, log, quantize, quality_bound)

@@ -77,7 +77,7 @@ def conditional_export(tmp_path_factory):
 
 def test_export_writes_both_formats_a_card_and_prints_parity(exported):
     run_dir, out, output = exported
-    assert sorted(os.listdir(out)) == ["README.md", "generator.onnx", "samples.png", "saved_model"]
+    assert sorted(os.listdir(out)) == ["README.md", "export.json", "generator.onnx", "samples.png", "saved_model"]
     figures = parity_figures(output)
     assert set(figures) == {"SavedModel", "ONNX"} and max(figures.values()) < 1e-4, output
     card = (out / "README.md").read_text()
@@ -218,7 +218,7 @@ def test_mixed_precision_generator_is_exported_as_a_float32_copy(tmp_path, optio
     z = np.random.default_rng(0).standard_normal((8, config.latent_dim)).astype("float32")
     np.testing.assert_allclose(copy(z, training=False), np.asarray(gan.generator(z, training=False), "float32"), atol=1e-2)
     result = exporter.export_generator(gan, config, str(tmp_path / "export"), 0, formats=["onnx"], log=lambda *_: None)
-    assert result.parity["onnx"] < 1e-4 and result.files == ["generator.onnx", "samples.png", "README.md"]
+    assert result.parity["onnx"] < 1e-4 and result.files == ["generator.onnx", "samples.png", "README.md", "export.json"]
 
 
 def test_parity_check_limits():
@@ -250,7 +250,7 @@ def test_failed_parity_leaves_nothing_behind(exported, tmp_path, monkeypatch):
     with pytest.raises(ParityError, match="Nothing was written"):
         exporter.export_run(run_dir, str(earlier), log=lambda *_: None)
     assert sorted(os.listdir(tmp_path)) == ["earlier"]
-    assert sorted(os.listdir(earlier)) == ["README.md", "generator.onnx", "samples.png", "saved_model"]
+    assert sorted(os.listdir(earlier)) == ["README.md", "export.json", "generator.onnx", "samples.png", "saved_model"]
 
 
 def test_newest_run_default_out_and_one_format(exported, tmp_path, monkeypatch):
@@ -260,10 +260,10 @@ def test_newest_run_default_out_and_one_format(exported, tmp_path, monkeypatch):
     result = run("export", "--onnx")
     assert result.exit_code == 0, result.output
     assert "newest run" in result.output and os.path.join("runs", "digits") in result.output
-    assert sorted(os.listdir("runs/digits/export")) == ["README.md", "generator.onnx", "samples.png"]
+    assert sorted(os.listdir("runs/digits/export")) == ["README.md", "export.json", "generator.onnx", "samples.png"]
     result = run("export", "runs/digits", "--saved-model")
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir("runs/digits/export")) == ["README.md", "samples.png", "saved_model"]
+    assert sorted(os.listdir("runs/digits/export")) == ["README.md", "export.json", "generator.onnx", "samples.png", "saved_model"]
 
 
 def test_point_generators_are_refused():

@@ -7,13 +7,15 @@ import click
 @click.argument("run_dir", required=False, type=click.Path())
 @click.option("--onnx", "onnx", is_flag=True, help="Write generator.onnx (with neither flag: both formats).")
 @click.option("--saved-model", "saved_model", is_flag=True, help="Write saved_model/ (with neither flag: both formats).")
+@click.option("--web", "web", is_flag=True, help="Also write generator.web.onnx for onnxruntime-web's WebGPU and WebGL backends.")
 @click.option("--out", "out_dir", type=click.Path(), help="Export directory (default RUN_DIR/export).")
 @click.option("--opset", type=int, help="ONNX opset, 13 to 18 (default 17).")
-def command(run_dir, onnx, saved_model, out_dir, opset):
+def command(run_dir, onnx, saved_model, web, out_dir, opset):
     """Export RUN_DIR's generator (default: the newest run under ./runs).
 
     Writes generator.onnx, saved_model/, samples.png and a README.md model card, after checking
-    that both reloaded files make the Keras generator's images (max difference 1e-4).
+    that both reloaded files make the Keras generator's images (max difference 1e-4). --web adds
+    generator.web.onnx: float output, batch fixed at 16, every node on onnxruntime-web's GPU backends.
     """
     from gantk.errors import ConfigError
     from gantk.export.exporter import export_run
@@ -23,7 +25,8 @@ def command(run_dir, onnx, saved_model, out_dir, opset):
         run_dir = newest_run_dir("runs")
         click.echo(f"Exporting the newest run, {run_dir}.")
     formats = [name for name, wanted in (("saved_model", saved_model), ("onnx", onnx)) if wanted]
-    if opset is not None and formats == ["saved_model"]:
+    if opset is not None and formats == ["saved_model"] and not web:
         raise ConfigError(f"Argument `--opset` applies to ONNX only; drop it or add --onnx. Received: opset={opset}")
-    result = export_run(run_dir, out_dir, formats=formats or ("saved_model", "onnx"), opset=opset, log=click.echo)
+    formats = (formats or ["saved_model", "onnx"]) + (["web"] if web else [])
+    result = export_run(run_dir, out_dir, formats=formats, opset=opset, log=click.echo)
     click.echo(f"Exported {run_dir} (step {result.metadata['training_step']}) to {result.out_dir}: {', '.join(result.files)}.")

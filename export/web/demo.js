@@ -40,15 +40,15 @@ function paint(canvas, pixels, count, columns) {
   canvas.getContext("2d").putImageData(new ImageData(grid.data, grid.width, grid.height), 0, 0);
 }
 
-async function timed(what, work) {
+async function timed(what, work, timing) {
   status(`${what}...`, "busy");
   try {
     const model = await generator();
     const start = performance.now();
     const result = await work(model);
     const ms = performance.now() - start;
-    $("timing").textContent = `${what}: ${ms.toFixed(1)} ms for ${info.batch} images on ${model.backend}`;
-    $("timing").dataset.ms = ms;
+    $(timing).textContent = `${what}: ${ms.toFixed(1)} ms for ${info.batch} images on ${model.backend}`;
+    $(timing).dataset.ms = ms;
     status(`${what} on ${model.backend}.`, "ready");
     return result;
   } catch (error) {
@@ -59,7 +59,7 @@ async function timed(what, work) {
 
 async function draw() {
   const z = seedLatents("seed");
-  const pixels = await timed(`Drew seed ${$("seed").value}`, (model) => model.generate(z, labels(null)));
+  const pixels = await timed(`Drew seed ${$("seed").value}`, (model) => model.generate(z, labels(null)), "timing");
   paint($("grid"), pixels, info.batch, Math.ceil(Math.sqrt(info.batch)));
 }
 
@@ -69,7 +69,7 @@ async function interpolate() {
   const z = new Float32Array(info.batch * size);
   for (let i = 0; i < info.batch; i++) z.set(slerp(a, b, i / (info.batch - 1)), i * size);
   const fixed = info.num_classes ? new Int32Array(info.batch).fill(Number($("label").value || 0)) : null;
-  frames = await timed(`Walked from seed ${$("seed-a").value} to ${$("seed-b").value}`, (model) => model.generate(z, labels(fixed)));
+  frames = await timed(`Walked from seed ${$("seed-a").value} to ${$("seed-b").value}`, (model) => model.generate(z, labels(fixed)), "walk-timing");
   showFrame();
 }
 

@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 import pytest
 
-from gantk.export import demo, exporter, onnx_web
+from gantk.export import demo, onnx_web
 from gantk.export.runtime import Generator
 from gantk.latents import grid_labels, latent_vectors
 from helpers import TINY
@@ -55,15 +55,21 @@ def conditional_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def exported(conditional_run, tmp_path_factory):
+    """``gantk export RUN --onnx --web``: (export directory, what the command printed)."""
+    from click.testing import CliRunner
+
+    from gantk.cli.main import cli
+
     out = str(tmp_path_factory.mktemp("export") / "export")
-    result = exporter.export_run(conditional_run, out, formats=("onnx", "web"), log=lambda *_: None)
-    return out, result
+    result = CliRunner().invoke(cli, ["export", conditional_run, "--onnx", "--web", "--out", out])
+    assert result.exit_code == 0, result.output
+    return out, result.output
 
 
 def test_web_file_has_only_gpu_ops_a_fixed_batch_and_the_float_output(exported):
-    out, result = exported
-    assert sorted(result.files) == sorted(["generator.onnx", "generator.web.onnx", "samples.png", "README.md"])
-    assert result.parity["web"] < 1e-4
+    out, output = exported
+    assert sorted(os.listdir(out)) == ["README.md", "generator.onnx", "generator.web.onnx", "samples.png"]
+    assert float(re.search(r"Parity ONNX \(web\): max \|difference\| from Keras (\S+)", output).group(1)) < 1e-4
     model = onnx.load(os.path.join(out, onnx_web.WEB_FILE))
     original = onnx.load(os.path.join(out, "generator.onnx"))
     assert {"Shape", "OneHot", "Round"} <= {node.op_type for node in original.graph.node}
@@ -220,3 +226,27 @@ def test_model_card_and_docs_javascript_snippets_match_the_runtime_in_node(expor
     for code, labels in ((card[0], grid_labels(16, NUM_CLASSES)), (docs[0], 3)):
         expected = runtime.generate(z, labels=labels)
         np.testing.assert_array_equal(_run_snippet(code, str(folder), z).reshape(expected.shape), expected)
+
+
+def test_cli_demo_writes_a_cdn_page_with_integrity_and_rejects_bad_options(conditional_run, tmp_path):
+    from click.testing import CliRunner
+
+    from gantk.cli.main import cli
+
+    site = tmp_path / "site"
+    bad = CliRunner().invoke(cli, ["demo", conditional_run, "--out", str(site), "--onnxruntime-web", str(tmp_path)])
+    assert bad.exit_code == 2 and "onnxruntime-web's dist folder" in bad.output and not site.exists()
+    bad = CliRunner().invoke(cli, ["demo", conditional_run, "--out", str(site), "--seeds", "0"])
+    assert bad.exit_code == 2 and "`seeds` must be an integer from 1" in bad.output
+    result = CliRunner().invoke(cli, ["demo", conditional_run, "--out", str(site), "--seeds", "3"])
+    assert result.exit_code == 0, result.output
+    page = (site / "index.html").read_text()
+    assert f'src="{demo.ORT_CDN}{demo.ORT_SCRIPT}" integrity="{demo.ORT_INTEGRITY}"' in page
+    assert not (site / "ort").exists() and (site / "model" / onnx_web.WEB_FILE).is_file()
+    info = json.loads((site / "model.json").read_text())
+    assert (info["seeds"], info["batch"], info["num_classes"]) == (3, onnx_web.WEB_BATCH, NUM_CLASSES)
+    latents = np.fromfile(site / "latents.f32", "<f4").reshape(3, onnx_web.WEB_BATCH, info["latent_dim"])
+    np.testing.assert_array_equal(latents[2], latent_vectors(onnx_web.WEB_BATCH, info["latent_dim"], 2))
+    (site / "notes.txt").write_text("mine")
+    again = CliRunner().invoke(cli, ["demo", conditional_run, "--out", str(site)])
+    assert again.exit_code == 2 and "already holds other files (notes.txt)" in again.output

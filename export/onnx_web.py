@@ -63,7 +63,7 @@ def web_model(model, batch=WEB_BATCH):
     if unsupported:
         raise ExportError(
             f"The generator's graph uses ops that onnxruntime-web's WebGPU or WebGL backend cannot run on the GPU "
-            f"({', '.join(unsupported)}); export it without the web target."
+            f"({', '.join(unsupported)}); export it without --web."
         )
     return web
 

@@ -119,14 +119,6 @@ def test_demo_pins_the_onnxruntime_web_it_is_tested_with():
     assert demo.ORT_INTEGRITY == "sha384-" + base64.b64encode(digest).decode()
 
 
-def test_demo_rejects_a_folder_without_onnxruntime_web(conditional_run, tmp_path):
-    from gantk.export.errors import ExportError
-
-    with pytest.raises(ExportError, match="onnxruntime-web's dist folder"):
-        demo.write_demo(conditional_run, str(tmp_path / "site"), onnxruntime_web=str(tmp_path))
-    assert not os.path.exists(tmp_path / "site")
-
-
 @pytest.fixture(scope="module")
 def site(conditional_run, tmp_path_factory):
     if _missing():

@@ -10,6 +10,7 @@ let info, latents, frames = null;
 function status(text, state) {
   $("status").textContent = text;
   $("status").dataset.state = state;
+  if (state !== "busy") $("status").dataset.done = Number($("status").dataset.done ?? 0) + 1;
 }
 
 async function generator() {

@@ -46,11 +46,9 @@ try {
       set("seed", step.seed);
       if (step.label !== undefined && !document.getElementById("class-box").hidden) set("label", step.label);
       if (step.click) {
-        const before = document.getElementById("status").textContent;
+        const status = document.getElementById("status"), before = status.dataset.done;
         document.getElementById("draw").click();
-        while (["busy"].includes(document.getElementById("status").dataset.state) || document.getElementById("status").textContent === before) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        while (status.dataset.done === before) await new Promise((resolve) => setTimeout(resolve, 20));
       } else {
         await globalThis.gantkDemo.draw().catch(() => {});
       }

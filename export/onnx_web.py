@@ -59,7 +59,7 @@ def web_model(model, batch=WEB_BATCH):
     _prune(graph)
     web = shape_inference.infer_shapes(web, check_type=True, strict_mode=True)
     onnx.checker.check_model(web, full_check=True)
-    unsupported = sorted({node.op_type for node in graph.node} - WEB_OPS)
+    unsupported = sorted({node.op_type for node in web.graph.node} - WEB_OPS)
     if unsupported:
         raise ExportError(
             f"The generator's graph uses ops that onnxruntime-web's WebGPU or WebGL backend cannot run on the GPU "
@@ -83,12 +83,13 @@ def _one_hot_as_gather(graph):
             nodes.append(node)
             continue
         depth = int(numpy_helper.to_array(constants[node.input[1]]).reshape(()))
-        off, on = numpy_helper.to_array(constants[node.input[2]]).reshape(2)
+        values = numpy_helper.to_array(constants[node.input[2]])
+        off, on = values.reshape(2)
         indices = node.input[0]
         source = producers.get(indices)
         if source is not None and source.op_type == "Cast" and _is_integer_input(graph, source.input[0]):
             indices = source.input[0]
-        table = np.where(np.eye(depth, dtype=bool), on, off).astype(numpy_helper.to_array(constants[node.input[2]]).dtype)
+        table = np.where(np.eye(depth, dtype=bool), on, off).astype(values.dtype)
         name = f"{node.name or node.output[0]}/table"
         graph.initializer.append(numpy_helper.from_array(table, name))
         nodes.append(helper.make_node("Gather", [name, indices], list(node.output), name=f"{node.name}/gather", axis=0))
@@ -102,7 +103,7 @@ def _is_integer_input(graph, name):
 
 
 def _fold_constants(model):
-    """Replace ``Shape`` of static tensors, and small integer ops on constants, by initializers."""
+    """Replace ``Shape`` of static tensors, and the shape arithmetic on constants, by initializers."""
     graph = model.graph
     while True:
         inferred = shape_inference.infer_shapes(model, strict_mode=True)

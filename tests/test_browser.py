@@ -19,6 +19,7 @@ import onnx
 import pytest
 
 from gantk.export import demo, onnx_web
+from gantk.export.card import model_card
 from gantk.export.runtime import Generator
 from gantk.latents import grid_labels, latent_vectors
 from helpers import TINY
@@ -214,8 +215,11 @@ def test_model_card_and_docs_javascript_snippets_match_the_runtime_in_node(expor
     runtime = Generator.load(os.path.join(out, "generator.onnx"))
     z = latent_vectors(16, runtime.latent_dim, 0)
     card, docs = _js_blocks(open(os.path.join(out, "README.md")).read()), _js_blocks(open(DOCS).read())
-    assert len(card) == 1 and len(docs) == 1
-    for code, labels in ((card[0], grid_labels(16, NUM_CLASSES)), (docs[0], 3)):
+    metadata = runtime.session.get_modelmeta().custom_metadata_map
+    onnx_only = _js_blocks(model_card(metadata, {"onnx": 0.0}, ["generator.onnx", "samples.png", "README.md"]))
+    assert len(card) == len(docs) == len(onnx_only) == 1 and "generator.web.onnx" in card[0] and "image_uint8" in onnx_only[0]
+    grid = grid_labels(16, NUM_CLASSES)
+    for code, labels in ((card[0], grid), (onnx_only[0], grid), (docs[0], 3)):
         expected = runtime.generate(z, labels=labels)
         np.testing.assert_array_equal(_run_snippet(code, str(folder), z).reshape(expected.shape), expected)
 

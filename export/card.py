@@ -7,9 +7,10 @@ returns, how well the export matches the training model, and a few lines that lo
 
 import json
 
+from gantk.export.onnx_web import WEB_BATCH, WEB_FILE
 from gantk.export.parity import PARITY_SAMPLES, TOLERANCE
 
-FORMAT_NAMES = {"saved_model": "SavedModel", "onnx": "ONNX"}
+FORMAT_NAMES = {"saved_model": "SavedModel", "onnx": "ONNX", "web": "ONNX (web)"}
 
 
 def _labels_line(metadata):
@@ -78,6 +79,36 @@ images = generator.sample(16, seed=0)  # uint8 [16, {shape}], close to the float
 ```"""
 
 
+
+def _javascript_example(latent_dim, num_classes, shape, web):
+    name, output = ("generator.web.onnx", "image") if web else ("generator.onnx", "image_uint8")
+    label = "\nconst label = new ort.Tensor(\"int32\", Int32Array.from({length: 16}, (_, i) => Math.floor(i * " + str(num_classes) + " / 16)), [16]);" if num_classes else ""
+    feeds = "{ z, label }" if num_classes else "{ z }"
+    convert = """
+// float32 -> bytes exactly as gantk.pixels.to_uint8: clip(rint((x + 1) * 127.5), 0, 255) in float32
+const toUint8 = (x) => {
+  const v = Math.fround(Math.fround(x + 1) * 127.5);
+  let r = Math.round(v);
+  if (r - v === 0.5 && r % 2) r -= 1;
+  return Math.min(255, Math.max(0, r));
+};
+const pixels = Uint8Array.from(image.data, toUint8);  // uint8 [16, """ + shape + "]" if web else """
+const pixels = image_uint8.data;  // uint8 [16, """ + shape + "]"
+    return f"""```js
+// npm install onnxruntime-web; Node.js 18+, run as an ES module (sample.mjs) beside {name}
+import {{ readFile, writeFile }} from "node:fs/promises";
+import * as ort from "onnxruntime-web";
+
+const session = await ort.InferenceSession.create(await readFile("{name}"));
+// 16 latents, float32 little-endian; from Python, the latents of `gantk sample --seed 0`:
+//   gantk.latents.latent_vectors(16, {latent_dim}, 0).tofile("latents.f32")
+const bytes = await readFile("latents.f32");
+const z = new ort.Tensor("float32", new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), [16, {latent_dim}]);{label}
+const {{ {output} }} = await session.run({feeds});{convert}
+await writeFile("images.u8", pixels);  // NHWC bytes, equal to Generator.load("generator.onnx").generate(z{", labels" if num_classes else ""})
+```"""
+
+
 def model_card(metadata, parity, files, paper=None, summary=None, quantized=None):
     """Markdown text of the card.
 
@@ -117,6 +148,8 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
         "generator.onnx": "ONNX model, inputs `z` float32 [batch, latent]"
         + (" and `label` int32 [batch]" if num_classes else "")
         + ", metadata in `metadata_props` (format `generator/1`).",
+        "generator.web.onnx": f"ONNX model for onnxruntime-web's WebGPU and WebGL backends: the same inputs with the batch "
+        f"fixed at {WEB_BATCH}, one output `image` float32 in [-1, 1], no integer ops (metadata `target` = `web`).",
         "saved_model": "TensorFlow SavedModel, signature `serving_default` with the same inputs and outputs.",
         "samples.png": "64 samples from the exported generator, seed = the run's seed.",
         "README.md": "this card.",
@@ -152,6 +185,17 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
         ]
         for record in (quantized or {}).values():
             lines += [f"The quantized `{record['file']}` loads the same way:", "", _quantized_example(record["file"], shape), ""]
+    if "generator.onnx" in files or WEB_FILE in files:
+        web = WEB_FILE in files
+        lines += [
+            "From JavaScript, in Node.js or a page, with onnxruntime-web"
+            + (f" (`{WEB_FILE}` runs on the `webgpu` and `webgl` backends too, {WEB_BATCH} images per call; "
+               "`generator.onnx` on `wasm` only)" if web else " (the `wasm` backend)")
+            + ". `gantk demo` writes a page that draws with it.",
+            "",
+            _javascript_example(latent_dim, num_classes, shape, web),
+            "",
+        ]
     if "saved_model" in files:
         lines += ["With TensorFlow alone:", "", _saved_model_example(latent_dim, num_classes, shape), ""]
     return "\n".join(lines)

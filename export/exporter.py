@@ -14,23 +14,26 @@ import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
+import onnx
 
 from gantk import zoo
 from gantk.errors import ConfigError
-from gantk.export import card, keep, manifest, onnx_export, parity, saved_model, serving, staging as stale
+from gantk.export import card, keep, manifest, onnx_export, onnx_web, parity, saved_model, serving, staging as stale
 from gantk.export.errors import ExportError, ParityError, QualityError
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_labels, grid_size, latent_vectors
+from gantk.pixels import to_uint8
 
-FORMATS = ("saved_model", "onnx")
+FORMATS = ("saved_model", "onnx", "web")
+DEFAULT_FORMATS = ("saved_model", "onnx")
 ONNX_FILE = "generator.onnx"
 SAVED_MODEL_DIR = "saved_model"
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
 QUANTIZE_KINDS = ("fp16", "int8")
 QUANTIZED_FILES = tuple(f"generator.{kind}.onnx" for kind in QUANTIZE_KINDS)
-EXPORT_FILES = (ONNX_FILE, SAVED_MODEL_DIR, CARD_FILE, SAMPLES_FILE, manifest.MANIFEST_FILE) + QUANTIZED_FILES
-FORMAT_FILES = {"saved_model": SAVED_MODEL_DIR, "onnx": ONNX_FILE}
+EXPORT_FILES = (ONNX_FILE, onnx_web.WEB_FILE, SAVED_MODEL_DIR, CARD_FILE, SAMPLES_FILE, manifest.MANIFEST_FILE) + QUANTIZED_FILES
+FORMAT_FILES = {"saved_model": SAVED_MODEL_DIR, "onnx": ONNX_FILE, "web": onnx_web.WEB_FILE}
 DEFAULT_EXPORT_DIR = "export"
 SAMPLE_GRID_SIZE = 64
 
@@ -51,17 +54,17 @@ def check_formats(formats):
     return formats
 
 
-def check_target(out_dir):
-    """``out_dir`` may be created or replaced: it is absent, empty, or an earlier gantk export."""
+def check_target(out_dir, known=EXPORT_FILES, kind="Export"):
+    """``out_dir`` may be created or replaced: it is absent, empty, or holds only ``known`` names (an earlier export)."""
     if os.path.isdir(out_dir):
-        others = sorted(set(os.listdir(out_dir)) - set(EXPORT_FILES))
+        others = sorted(set(os.listdir(out_dir)) - set(known))
         if others:
             raise ExportError(
-                f"Export directory {out_dir!r} already holds other files ({', '.join(others[:3])}); "
+                f"{kind} directory {out_dir!r} already holds other files ({', '.join(others[:3])}); "
                 "choose an empty or new --out."
             )
     elif os.path.exists(out_dir):
-        raise ExportError(f"Export path {out_dir!r} is a file; --out must name a directory.")
+        raise ExportError(f"{kind} path {out_dir!r} is a file; --out must name a directory.")
 
 
 def _staging_dir(out_dir):
@@ -92,17 +95,19 @@ def _move_into_place(staging, out_dir):
 
 
 def _sample_grid(files, staging, latent_dim, num_classes, seed):
-    """64 images from the exported generator itself: the runtime on the ONNX file, else the SavedModel."""
+    """64 images from the exported generator itself: the runtime on the ONNX file, else the SavedModel or web file."""
     if ONNX_FILE in files:
         from gantk.export.runtime import Generator
 
         return Generator.load(os.path.join(staging, ONNX_FILE)).sample(grid_size(SAMPLE_GRID_SIZE, num_classes), seed=seed)
     z = latent_vectors(grid_size(SAMPLE_GRID_SIZE, num_classes), latent_dim, seed)
     labels = grid_labels(len(z), num_classes) if num_classes else None
+    if SAVED_MODEL_DIR not in files:
+        return to_uint8(onnx_web.run_web(os.path.join(staging, onnx_web.WEB_FILE), z, labels))
     return saved_model.run_saved_model(os.path.join(staging, SAVED_MODEL_DIR), z, labels)["image_uint8"]
 
 
-def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
+def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
     """Export ``gan``'s generator (of the run described by ``config``) into ``out_dir``.
 
     Args:
@@ -110,7 +115,8 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
         config: its ``TrainConfig``, completed with the data (``image_shape``, ``label_names``).
         out_dir: the export directory; created, or replaced when it holds an earlier export.
         training_step: generator updates behind the weights, recorded in the metadata.
-        formats: some of ``("saved_model", "onnx")``.
+        formats: some of ``("saved_model", "onnx", "web")``; "web" is ``generator.web.onnx``
+            (``gantk.export.onnx_web``).
         opset: ONNX opset (default ``gantk.export.onnx_export.DEFAULT_OPSET``).
         log: where progress lines and the parity figures go.
         quantize: some of ``("fp16", "int8")``: quantized ONNX files written beside the float one,
@@ -159,6 +165,12 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
                 "image_uint8": runtime.generate(z, labels, output="uint8"),
             }
             files.append(ONNX_FILE)
+        if "web" in formats:
+            model = onnx.load(os.path.join(staging, ONNX_FILE)) if ONNX_FILE in files else onnx_export.convert(serve, specs, metadata, opset)
+            path = onnx_web.write_web(model, os.path.join(staging, onnx_web.WEB_FILE), metadata)
+            image = onnx_web.run_web(path, z, labels)
+            exported["web"] = {"image": image, "image_uint8": to_uint8(image)}
+            files.append(onnx_web.WEB_FILE)
         differences = parity.check_parity(reference, exported)
         for name, difference in differences.items():
             log(f"Parity {card.FORMAT_NAMES[name]:>10}: max |difference| from Keras {difference:.2e} (limit {parity.TOLERANCE:.0e})")
@@ -210,7 +222,7 @@ def _check_quantize(quantize, formats, quality_bound):
     return quantize
 
 
-def export_run(run_dir, out_dir=None, formats=FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
+def export_run(run_dir, out_dir=None, formats=DEFAULT_FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
     """Export the generator of ``run_dir``'s latest checkpoint into ``out_dir`` (default ``RUN_DIR/export``)."""
     from gantk.training.run import load_run
     from gantk.training.run_dir import require_run_dir

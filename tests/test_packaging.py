@@ -21,6 +21,7 @@ def test_wheel_maps_cli_and_export_into_gantk(tmp_path):
     top_level = {name.split("/")[0] for name in names}
     assert "cli" not in top_level and "export" not in top_level
     assert {"gantk/cli/main.py", "gantk/export/runtime.py", "gantk/zoo/dcgan.py", "gantk/data/pipeline.py", "gantk/bench/pipeline_torch.py"} <= set(names)
+    assert {f"gantk/export/web/{name}" for name in ("index.html", "demo.js", "gantk-generator.js", "demo.css")} <= set(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "gantk = gantk.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

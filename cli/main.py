@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "gantk.cli.interpolate",
     "gantk.cli.arithmetic",
     "gantk.cli.probe",
+    "gantk.cli.refine",
 )
 """Modules that each define one click command named like the module's ``command`` attribute."""
 

@@ -43,6 +43,9 @@ def parse_sizes(text):
 @click.option("--r1-penalty", type=click.FloatRange(min=0, min_open=True), metavar="GAMMA", help="Penalty GAMMA/2 * E||grad D(x)||^2 on real data (Mescheder et al. 2018).")
 @click.option("--latent-mixture", type=click.IntRange(min=2), metavar="K", help="z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes (DeLiGAN-style prior).")
 @click.option("--latent-mixture-scale", type=click.FloatRange(min=0, min_open=True), metavar="S", help="Scale of the noise within each latent component (default 0.1).")
+@click.option("--coarsest-size", type=click.Choice(["4", "8", "16", "32", "64"]), help="lapgan: side of the coarsest pyramid level (default 8).")
+@click.option("--level-noise-dim", type=click.IntRange(min=1), help="lapgan: latent dimensions of each finer level (default: they share half of --latent-dim).")
+@click.option("--class-conditional", is_flag=True, default=None, help="lapgan: feed the class label to every level (the paper's CIFAR-10 model).")
 @click.option("--seed", type=int, help="Seed for weights, noise, data order and sample grids.")
 @click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (always at each epoch end).")
 @click.option("--eval-every", type=click.IntRange(min=1), help="Log sample-quality metrics to TensorBoard and history.jsonl every N epochs.")
@@ -56,7 +59,7 @@ def parse_sizes(text):
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(
     variant, run_dir, resume, quiet, channels, checkpoint_every, arch, hidden, dropout, lr_decay_steps, eval_every, log_every,
-    sync_bn, generator_ema, **options,
+    sync_bn, generator_ema, coarsest_size, level_noise_dim, class_conditional, **options,
 ):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
     from gantk.errors import RunDirError
@@ -74,7 +77,8 @@ def command(
         extra["sync_bn"] = True
     if dropout is not None:
         extra["dropout"] = dropout
-    extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every, lr_decay_steps=lr_decay_steps, generator_ema=generator_ema).items() if v})
+    lapgan = dict(coarsest_size=int(coarsest_size) if coarsest_size else None, level_noise_dim=level_noise_dim, class_conditional=class_conditional)
+    extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every, lr_decay_steps=lr_decay_steps, generator_ema=generator_ema, **lapgan).items() if v})
     from gantk.tricks import pop_trick_flags
 
     extra.update(pop_trick_flags(options))

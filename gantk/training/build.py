@@ -36,6 +36,8 @@ def build_gan(config):
     (``gantk.tricks``) and, with ``options["generator_ema"]``, a moving average of the generator's
     weights; call under the strategy scope."""
     recipe = zoo.get(config.variant)
+    if recipe.build_model is not None:
+        return recipe.build_model(config)
     generator, discriminator = tricks.apply_to_networks(
         config, recipe.build_generator(config), recipe.build_discriminator(config)
     )

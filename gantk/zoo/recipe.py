@@ -30,6 +30,8 @@ class Recipe:
     conditional: bool = False
     data_kind: str = "image"
     default_dataset: str = "digits"
+    build_model: Callable = None
+    """Builds the whole model from a ``TrainConfig`` when the variant's update is not ``GAN``'s (a pyramid)."""
 
 
 def register(recipe):

@@ -130,11 +130,11 @@ def test_sample_pyramid_shows_every_level_of_the_same_latents(lapgan_run, tmp_pa
     out = tmp_path / "levels.npy"
     result = run("sample", lapgan_run, "--pyramid", "--n", 3, "--seed", 4, "--out", out)
     assert result.exit_code == 0, result.output
-    levels = np.load(out).reshape(3, 2, 16, 16, 1)
+    levels = np.load(out).reshape(2, 3, 16, 16, 1)
     config, gan = load_run(lapgan_run)
-    np.testing.assert_array_equal(levels[:, 1], sample_uint8(gan, config, 3, seed=4))
+    np.testing.assert_array_equal(levels[1], sample_uint8(gan, config, 3, seed=4))
     coarse = to_uint8(gan.levels(latent_vectors(3, config.latent_dim, 4))[0])
-    np.testing.assert_array_equal(levels[:, 0, ::2, ::2], coarse)
+    np.testing.assert_array_equal(levels[0, :, ::2, ::2], coarse)
     assert run("sample", lapgan_run, "--pyramid", "--out", tmp_path / "grid.png").exit_code == 0
 
 

@@ -25,12 +25,12 @@ def _latents_and_labels(gan, config, n, seed, labels):
 
 
 def pyramid_uint8(gan, config, n, seed=0, labels=None):
-    """uint8 [n * levels, H, W, C]: for each latent, every level's image from the coarsest, enlarged to full size."""
+    """uint8 [levels * n, H, W, C]: each level's image of the ``n`` latents, coarsest level first, enlarged to full size."""
     require_pyramid(gan, config, "--pyramid")
     z, labels = _latents_and_labels(gan, config, n, seed, labels)
     size = config.image_shape[0]
     enlarged = [np.repeat(np.repeat(image, size // image.shape[1], axis=1), size // image.shape[2], axis=2) for image in gan.levels(z, labels)]
-    return to_uint8(np.stack(enlarged, axis=1).reshape(-1, *config.image_shape))
+    return to_uint8(np.concatenate(enlarged))
 
 
 def refinable_sizes(gan):

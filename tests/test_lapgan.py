@@ -202,3 +202,36 @@ def test_train_flags_reach_the_options(tmp_path):
     config, gan = load_run(str(tmp_path / "run"))
     assert (config.options["coarsest_size"], config.options["level_noise_dim"], config.options["class_conditional"]) == (16, 3, True)
     assert gan.sizes == [16, 32] and gan.latent_sizes == [5, 3]
+
+
+def test_a_mixed_precision_pyramid_exports_as_a_float32_copy(tmp_path):
+    from gantk.export import exporter, serving
+
+    config, _ = tiny_config("lapgan", options=SMALL, batch_size=4, precision="mixed_bfloat16")
+    gan = build_compiled_gan(config)
+    assert not serving.is_float32(gan.generator)
+    copy = serving.float32_generator(gan)
+    assert serving.is_float32(copy) and serving.is_float32(copy.get_layer("generator_16"))
+    for mine, theirs in zip(copy.get_weights(), gan.generator.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    z = latent_vectors(4, config.latent_dim, 0)
+    np.testing.assert_allclose(copy(z, training=False), np.asarray(gan.generate(z), "float32"), atol=5e-2)
+    result = exporter.export_generator(gan, config, str(tmp_path / "export"), 0, formats=["onnx"], log=lambda *_: None)
+    assert result.parity["onnx"] < 1e-4
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [dict(loss="least-squares", label_smoothing=0.9, d_steps=2), dict(loss="hinge", options=dict(SMALL, generator_ema=0.5))],
+    ids=["least-squares-smoothed-2-d-steps", "hinge-generator-average"],
+)
+def test_the_shared_training_settings_apply_to_every_level(settings):
+    settings = dict(settings)
+    config, data = tiny_config("lapgan", options=settings.pop("options", SMALL), batch_size=4, **settings)
+    gan = build_compiled_gan(config)
+    gan.fit(training_batches(data, 4 * config.d_steps, seed=0), steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
+    assert int(gan.d_optimizer.iterations.numpy()) == 2 * config.d_steps and int(gan.g_optimizer.iterations.numpy()) == 2
+    if gan.average is not None:
+        averaged = gan.average.generator.get_layer("generator_16").variables[0].numpy()
+        trained = gan.generator.get_layer("generator_16").variables[0].numpy()
+        assert not np.allclose(averaged, trained) and gan.level_generators()[1] is gan.average.generator.get_layer("generator_16")

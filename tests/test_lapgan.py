@@ -8,6 +8,7 @@ import tensorflow as tf
 from click.testing import CliRunner
 from PIL import Image
 
+from gantk import zoo
 from gantk.cli.main import cli
 from gantk.data import load_dataset
 from gantk.data.pipeline import training_batches
@@ -100,6 +101,9 @@ def test_the_pyramid_generator_composes_the_levels():
     np.testing.assert_allclose(levels[0], coarse, atol=1e-6)
     np.testing.assert_allclose(levels[1], expected, atol=1e-5)
     np.testing.assert_allclose(gan.levels(z[:, :], start=coarse)[-1], expected, atol=1e-5)
+    recipe = zoo.get("lapgan")
+    assert tuple(recipe.build_generator(config).output.shape[1:]) == (16, 16, 1)
+    assert len(recipe.build_discriminator(config).outputs) == 2
 
 
 def test_checkpoint_holds_every_levels_weights_and_optimizer_slots(lapgan_run):

@@ -21,6 +21,7 @@ from keras import metrics, ops
 from gantk.nets.lapgan import compose, pyramid_discriminator, pyramid_generator
 from gantk.nets.pyramid import gaussian_pyramid, upsample
 from gantk.training.gan import GAN
+from gantk.training.weight_average import GeneratorAverage
 
 
 class LAPGAN(GAN):
@@ -128,3 +129,14 @@ class LAPGAN(GAN):
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
         return losses
+
+
+def build_lapgan(config, levels):
+    """The ``LAPGAN`` of ``config`` over a recipe's ``Levels``, with a generator average when ``generator_ema`` is set."""
+    decay = config.options.get("generator_ema")
+    return LAPGAN(
+        levels.generators, levels.discriminators, levels.latent_sizes, config.image_shape[-1],
+        loss=config.loss, d_steps=config.d_steps, label_smoothing=config.label_smoothing,
+        clip_discriminator=config.clip_discriminator, num_classes=levels.num_classes, seed=config.seed,
+        average=(lambda generator: GeneratorAverage(generator, decay)) if decay is not None else None,
+    )

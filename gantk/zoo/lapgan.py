@@ -15,10 +15,9 @@ from gantk.errors import ConfigError
 from gantk.nets.lapgan import (
     coarsest_discriminator, coarsest_generator, latent_split, residual_discriminator, residual_generator,
 )
+from gantk.nets.lapgan import pyramid_discriminator, pyramid_generator
 from gantk.nets.pyramid import SIZES, level_sizes
-from gantk.training.lapgan import LAPGAN
-from gantk.training.weight_average import GeneratorAverage
-from gantk.zoo.recipe import Recipe, register
+from gantk.zoo.recipe import Recipe, Levels, register
 
 COARSEST_G_HIDDEN, COARSEST_D_HIDDEN = [1200, 1200], [600, 600]
 PAPER = "Denton, Chintala, Szlam & Fergus 2015, arXiv:1506.05751"
@@ -61,8 +60,8 @@ def coarsest_hidden(config, network, default):
     return list(config.options.get(f"{network}_hidden") or config.options.get("hidden") or default)
 
 
-def build_model(config):
-    """The ``LAPGAN`` of ``config`` (its image shape known from the data)."""
+def build_levels(config):
+    """Every level's networks for ``config`` (its image shape known from the data), coarsest first."""
     refused = [name for name in UNSUPPORTED if config.options.get(name)]
     if refused:
         raise ConfigError(f"The lapgan variant does not take option `{refused[0]}`; it takes {', '.join(OPTION_SPECS)}.")
@@ -77,16 +76,22 @@ def build_model(config):
     generators = [coarsest_generator(sizes[0], channels, latent_sizes[0], coarsest_hidden(config, "g", COARSEST_G_HIDDEN), num_classes)]
     generators += [residual_generator(s, channels, n, **nets) for s, n in zip(sizes[1:], latent_sizes[1:])]
     discriminators = [
-        coarsest_discriminator(sizes[0], channels, coarsest_hidden(config, "d", COARSEST_D_HIDDEN), config.options.get("dropout", 0.5), num_classes)
+        coarsest_discriminator(
+            sizes[0], channels, coarsest_hidden(config, "d", COARSEST_D_HIDDEN), config.options.get("dropout", 0.5), num_classes
+        )
     ]
     discriminators += [residual_discriminator(s, channels, **nets) for s in sizes[1:]]
-    decay = config.options.get("generator_ema")
-    return LAPGAN(
-        generators, discriminators, latent_sizes, channels,
-        loss=config.loss, d_steps=config.d_steps, label_smoothing=config.label_smoothing,
-        clip_discriminator=config.clip_discriminator, num_classes=num_classes, seed=config.seed,
-        average=(lambda generator: GeneratorAverage(generator, decay)) if decay is not None else None,
-    )
+    return Levels(generators, discriminators, latent_sizes, num_classes)
+
+
+def generator(config):
+    levels = build_levels(config)
+    return pyramid_generator(levels.generators, levels.latent_sizes, levels.num_classes)[0]
+
+
+def discriminator(config):
+    levels = build_levels(config)
+    return pyramid_discriminator(levels.discriminators, [int(g.output.shape[1]) for g in levels.generators], config.image_shape[-1], levels.num_classes)
 
 
 register(
@@ -94,9 +99,9 @@ register(
         name="lapgan",
         summary="Laplacian pyramid GAN: an 8x8 GAN, then one conditional GAN per doubling drawing the residual.",
         paper=PAPER,
-        build_generator=lambda config: build_model(config).generator,
-        build_discriminator=lambda config: build_model(config).discriminator,
-        build_model=build_model,
+        build_generator=generator,
+        build_discriminator=discriminator,
+        build_levels=build_levels,
         defaults=dict(
             latent_dim=100, width=64, kernel_size=5, loss="non-saturating", optimizer="adam",
             d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.5, beta_2=0.999, batch_size=64,

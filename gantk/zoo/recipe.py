@@ -13,6 +13,16 @@ def no_regularizers(config):
 
 
 @dataclass(frozen=True)
+class Levels:
+    """A pyramid's networks per level, coarsest first, each level's latent size and the classes fed to them."""
+
+    generators: list
+    discriminators: list
+    latent_sizes: list
+    num_classes: int = 0
+
+
+@dataclass(frozen=True)
 class Recipe:
     """How to build one GAN variant from a ``TrainConfig``.
 
@@ -30,8 +40,8 @@ class Recipe:
     conditional: bool = False
     data_kind: str = "image"
     default_dataset: str = "digits"
-    build_model: Callable = None
-    """Builds the whole model from a ``TrainConfig`` when the variant's update is not ``GAN``'s (a pyramid)."""
+    build_levels: Callable = None
+    """A pyramid variant: ``TrainConfig`` -> ``Levels``, trained by ``gantk.training.lapgan.LAPGAN``."""
 
 
 def register(recipe):

@@ -128,12 +128,11 @@ def compose(generators, latent_sizes, z, label=None, start=None, training=False)
 
 
 def pyramid_generator(generators, latent_sizes, num_classes=0, name="generator"):
-    """(the pyramid as one generator: z (, label) -> the finest image; the model of every level's image)."""
+    """The pyramid as one generator: z (, label) -> the finest image, each level's noise a slice of z."""
     z = keras.Input((sum(latent_sizes),), name="z")
     label = label_input() if num_classes else None
-    inputs = [z, label] if num_classes else z
     images = compose(generators, latent_sizes, z, label)
-    return keras.Model(inputs, images[-1], name=name), keras.Model(inputs, images, name="pyramid")
+    return keras.Model([z, label] if num_classes else z, images[-1], name=name)
 
 
 def pyramid_discriminator(discriminators, sizes, channels, num_classes=0):

@@ -38,7 +38,7 @@ class LAPGAN(GAN):
     def __init__(self, generators, discriminators, latent_sizes, channels, num_classes=0, average=None, **kwargs):
         self.sizes = [int(g.output.shape[1]) for g in generators]
         self.latent_sizes = [int(n) for n in latent_sizes]
-        generator, pyramid = pyramid_generator(generators, self.latent_sizes, num_classes)
+        generator = pyramid_generator(generators, self.latent_sizes, num_classes)
         discriminator = pyramid_discriminator(discriminators, self.sizes, channels, num_classes)
         average = average(generator) if callable(average) else average
         super().__init__(generator, discriminator, sum(self.latent_sizes), num_classes=num_classes, average=average, **kwargs)

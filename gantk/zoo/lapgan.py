@@ -13,9 +13,9 @@ convolution. ``latent_dim`` is the whole pyramid's latent vector, of which each 
 
 from gantk.errors import ConfigError
 from gantk.nets.lapgan import (
-    coarsest_discriminator, coarsest_generator, latent_split, residual_discriminator, residual_generator,
+    coarsest_discriminator, coarsest_generator, latent_split, pyramid_discriminator, pyramid_generator,
+    residual_discriminator, residual_generator,
 )
-from gantk.nets.lapgan import pyramid_discriminator, pyramid_generator
 from gantk.nets.pyramid import SIZES, level_sizes
 from gantk.zoo.recipe import Recipe, Levels, register
 
@@ -86,7 +86,7 @@ def build_levels(config):
 
 def generator(config):
     levels = build_levels(config)
-    return pyramid_generator(levels.generators, levels.latent_sizes, levels.num_classes)[0]
+    return pyramid_generator(levels.generators, levels.latent_sizes, levels.num_classes)
 
 
 def discriminator(config):

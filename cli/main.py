@@ -10,12 +10,12 @@ import click
 
 from gantk import __version__, quiet
 from gantk.cli import (
-    arithmetic, bench, dataset, demo, digits_check, evaluate, export_cmd, interpolate, listing, prepare, probe, sample, serve,
-    train,
+    arithmetic, bench, dataset, demo, digits_check, evaluate, export_cmd, interpolate, listing, prepare, probe, refine, sample,
+    serve, train,
 )
 from gantk.errors import GantkError
 
-COMMANDS = (train, sample, listing, dataset, prepare, bench, export_cmd, demo, serve, evaluate, digits_check, interpolate, arithmetic, probe)
+COMMANDS = (train, sample, listing, dataset, prepare, bench, export_cmd, demo, serve, evaluate, digits_check, interpolate, arithmetic, probe, refine)
 """Modules that each define one click ``command``; each module imports only click at the top."""
 
 

@@ -8,8 +8,9 @@ import click
 @click.option("--n", default=64, show_default=True, type=click.IntRange(min=1), help="Number of images.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Latent seed; the same seed gives the same images.")
 @click.option("--label", "labels", multiple=True, help="Class index or name for a conditional run (repeatable, one per image or one for all).")
+@click.option("--pyramid", is_flag=True, help="Pyramid (lapgan) runs: one row per level, coarsest first, one column per latent.")
 @click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
-def command(run_dir, n, seed, labels, out):
+def command(run_dir, n, seed, labels, pyramid, out):
     """Draw N images (or 2-D points: a scatter plot, or .npy) from RUN_DIR's latest checkpoint."""
     import os
 
@@ -30,6 +31,13 @@ def command(run_dir, n, seed, labels, out):
 
         save_point_samples(gan, config, n, out, seed=seed, labels=list(labels) or None)
         click.echo(f"Wrote {n} points to {out}.")
+        return
+    if pyramid:
+        from gantk.training.pyramid_sampling import pyramid_uint8
+
+        images = pyramid_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
+        save_images(images, out, columns=n)
+        click.echo(f"Wrote every level of {n} samples to {out}.")
         return
     images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
     columns = grid_columns(n, config.num_classes) if gan.conditional and not labels else None

@@ -33,7 +33,9 @@ def float32_generator(gan):
 
 
 def in_float32(layer):
-    """A new layer like ``layer`` that computes in float32."""
+    """A new layer like ``layer`` that computes in float32 (a nested model: every layer inside it)."""
+    if isinstance(layer, keras.Model):
+        return keras.models.clone_model(layer, clone_function=in_float32)
     return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
 
 

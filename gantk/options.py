@@ -162,6 +162,9 @@ OPTIONS = (
     Option("clip_discriminator", float, None, "Clip every critic weight to [-C, C] after each update.", group="optimisation", minimum=0, open_min=True, flag=False, paper="Arjovsky et al. 2017, arXiv:1701.07875"),
     Option("gp_weight", float, 10.0, "Weight of the gradient penalty.", group="optimisation", minimum=0, flag=False, variant_specific=True, paper="Gulrajani et al. 2017, arXiv:1704.00028"),
     Option("generator_ema", float, None, "Sample, save and export a moving average of G's weights with this decay, e.g. 0.999.", group="optimisation", minimum=0, maximum=1, open_min=True, open_max=True, metavar="DECAY", accepts="a decay in (0, 1)", paper="Yazici et al. 2019, arXiv:1806.04498"),
+    Option("coarsest_size", int, 8, "lapgan: side of the coarsest pyramid level, an ordinary GAN.", group="networks", choices=(4, 8, 16, 32, 64), variant_specific=True, paper="Denton et al. 2015, arXiv:1506.05751, section 4"),
+    Option("level_noise_dim", int, None, "lapgan: latent dimensions of each finer level (default: they share half of --latent-dim).", group="networks", minimum=1, variant_specific=True, paper="Denton et al. 2015, arXiv:1506.05751, section 4"),
+    Option("class_conditional", bool, False, "lapgan: feed the class label to every level (the paper's CIFAR-10 model).", group="networks", variant_specific=True, paper="Denton et al. 2015, arXiv:1506.05751, section 4"),
     # Training tricks.
     Option("label_smoothing", float, None, "One-sided label smoothing: the real target, e.g. 0.9.", group="tricks", minimum=0, maximum=1, open_min=True, paper=SALIMANS),
     Option("minibatch_discrimination", bool, False, "Minibatch features before D's logit.", group="tricks", paper=SALIMANS),

@@ -8,6 +8,7 @@ from gantk.training import tricks
 from gantk.data.pipeline import tensorflow_seed
 from gantk.training.gan import GAN
 from gantk.training.jit import resolve_jit_compile
+from gantk.training.lapgan import build_lapgan
 from gantk.training.optimizers import make_optimizers
 from gantk.training.precision import dtype_policy, loss_scaled
 from gantk.training.weight_average import GeneratorAverage
@@ -28,6 +29,8 @@ def build_gan(config):
     (``gantk.training.tricks``) and, with ``generator_ema``, a moving average of the generator's
     weights; call under the strategy scope."""
     recipe = zoo.get(config.variant)
+    if recipe.build_levels is not None:
+        return build_lapgan(config, recipe.build_levels(config))
     generator, discriminator = tricks.apply_to_networks(
         config, recipe.build_generator(config), recipe.build_discriminator(config)
     )

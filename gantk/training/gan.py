@@ -131,15 +131,21 @@ class GAN(keras.Model):
             real_labels = labels[step :: self.d_steps] if labels is not None else None
             d_loss, real_logits, fake_logits = self.discriminator_update(real, real_labels)
         fake_labels = labels[:: self.d_steps] if labels is not None else None
-        g_loss = self.generator_update(ops.shape(real)[0], fake_labels)
+        g_loss = self.generator_update(images[:: self.d_steps], fake_labels)
         if self.average is not None:
             self.average.update(self.generator)
-        read = ops.sigmoid if self.loss_pair.probability else (lambda x: x)
+        self.track(d_loss, g_loss, real_logits, fake_logits)
+        return reducible_logs({metric.name: metric.result() for metric in self.metrics})
+
+    def read_logits(self, logits):
+        """The mean of D's output: a probability of 'real' for the cross-entropy losses, else the raw score."""
+        return ops.mean(ops.sigmoid(logits) if self.loss_pair.probability else logits)
+
+    def track(self, d_loss, g_loss, real_logits, fake_logits):
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(read(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(read(fake_logits)))
-        return reducible_logs({metric.name: metric.result() for metric in self.metrics})
+        self.d_real_tracker.update_state(self.read_logits(real_logits))
+        self.d_fake_tracker.update_state(self.read_logits(fake_logits))
 
     def discriminator_update(self, real, labels):
         z = self.draw_latents(ops.shape(real)[0])
@@ -151,15 +157,20 @@ class GAN(keras.Model):
             for regularizer in self.regularizers:
                 loss = loss + regularizer(self, real, fake, labels)
             scaled = self.d_optimizer.scale_loss(self.replica_share(loss))
+        self.apply_discriminator_gradients(tape, scaled)
+        return loss, real_logits, fake_logits
+
+    def apply_discriminator_gradients(self, tape, scaled_loss):
+        """One discriminator optimizer step, then weight clipping when enabled (Arjovsky et al. 2017)."""
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
+        self.d_optimizer.apply(tape.gradient(scaled_loss, variables), variables)
         if self.clip_discriminator:
             for variable in variables:
                 variable.assign(ops.clip(variable, -self.clip_discriminator, self.clip_discriminator))
-        return loss, real_logits, fake_logits
 
-    def generator_update(self, batch_size, labels):
-        z = self.draw_latents(batch_size)
+    def generator_update(self, real, labels):
+        """One generator update on fresh latents, as many as the examples of ``real``."""
+        z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
             fake_logits = self.discriminate(self.perturb(fake), labels, training=True)

@@ -6,10 +6,13 @@ TensorFlow: a recipe's network builders import Keras when they are called.
 """
 
 from gantk.errors import ConfigError
-from gantk.zoo import cgan, dcgan, gan, wgan, wgan_gp
+from gantk.zoo import cgan, dcgan, gan, lapgan, wgan, wgan_gp
 from gantk.zoo.recipe import Recipe
 
-RECIPES = {recipe.name: recipe for recipe in (dcgan.RECIPE, gan.RECIPE, cgan.RECIPE, wgan.RECIPE, wgan_gp.RECIPE)}
+RECIPES = {
+    recipe.name: recipe
+    for recipe in (dcgan.RECIPE, gan.RECIPE, cgan.RECIPE, wgan.RECIPE, wgan_gp.RECIPE, lapgan.RECIPE)
+}
 
 
 def get(name):

@@ -9,6 +9,16 @@ def no_regularizers(config):
 
 
 @dataclass(frozen=True)
+class Levels:
+    """A pyramid's networks per level, coarsest first, each level's latent size and the classes fed to them."""
+
+    generators: list
+    discriminators: list
+    latent_sizes: list
+    num_classes: int = 0
+
+
+@dataclass(frozen=True)
 class Recipe:
     """How to build one GAN variant from a ``TrainConfig``.
 
@@ -28,3 +38,5 @@ class Recipe:
     data_kind: str = "image"
     default_dataset: str = "digits"
     takes: tuple = ()
+    build_levels: Callable = None
+    """A pyramid variant: ``TrainConfig`` -> ``Levels``, trained by ``gantk.training.lapgan.LAPGAN``."""

@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "gantk.cli.interpolate",
     "gantk.cli.arithmetic",
     "gantk.cli.probe",
+    "gantk.cli.classify",
+    "gantk.cli.reconstruct",
 )
 """Modules that each define one click command named like the module's ``command`` attribute."""
 

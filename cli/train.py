@@ -26,7 +26,7 @@ def parse_sizes(text):
 @click.option("--steps", type=int, help="Generator updates; overrides --epochs.")
 @click.option("--latent-dim", type=int, help="Size of the noise vector z.")
 @click.option("--width", type=int, help="Channels of the widest-resolution layer; doubled at each halving.")
-@click.option("--loss", help="Loss pair: non-saturating, minimax, wasserstein, hinge, least-squares.")
+@click.option("--loss", help="Loss pair: non-saturating, minimax, wasserstein, hinge, least-squares, feature-matching.")
 @click.option("--d-learning-rate", type=click.FloatRange(min=0, min_open=True), help="Discriminator learning rate (default: the variant's paper).")
 @click.option("--g-learning-rate", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate (default: the variant's paper).")
 @click.option("--lr-decay-steps", type=click.IntRange(min=1), metavar="N", help="Cosine decay of both learning rates to 1% over N generator updates.")
@@ -43,6 +43,11 @@ def parse_sizes(text):
 @click.option("--r1-penalty", type=click.FloatRange(min=0, min_open=True), metavar="GAMMA", help="Penalty GAMMA/2 * E||grad D(x)||^2 on real data (Mescheder et al. 2018).")
 @click.option("--latent-mixture", type=click.IntRange(min=2), metavar="K", help="z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes (DeLiGAN-style prior).")
 @click.option("--latent-mixture-scale", type=click.FloatRange(min=0, min_open=True), metavar="S", help="Scale of the noise within each latent component (default 0.1).")
+@click.option("--labeled-per-class", type=click.IntRange(min=1), metavar="N", help="ssgan: N labelled examples per class, drawn from the seed; the rest of the training split unlabelled (Salimans et al. 2016).")
+@click.option("--adversarial-weight", type=click.FloatRange(min=0), help="ssgan: weight of the real/fake objective in D's loss; 0 trains on the labelled images alone.")
+@click.option("--d-noise", type=click.FloatRange(min=0), metavar="STD", help="Gaussian noise on each hidden layer of an MLP discriminator (ssgan: 0.5).")
+@click.option("--d-input-noise", type=click.FloatRange(min=0), metavar="STD", help="Gaussian noise on an MLP discriminator's input (ssgan: 0.3).")
+@click.option("--beta", type=click.FloatRange(min=0), help="vae: weight of the KL term in the loss (Higgins et al. 2017; 1 is the ELBO of Kingma & Welling 2014).")
 @click.option("--seed", type=int, help="Seed for weights, noise, data order and sample grids.")
 @click.option("--checkpoint-every", type=int, help="Also checkpoint every N steps (always at each epoch end).")
 @click.option("--eval-every", type=click.IntRange(min=1), help="Log sample-quality metrics to TensorBoard and history.jsonl every N epochs.")
@@ -56,7 +61,7 @@ def parse_sizes(text):
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(
     variant, run_dir, resume, quiet, channels, checkpoint_every, arch, hidden, dropout, lr_decay_steps, eval_every, log_every,
-    sync_bn, generator_ema, **options,
+    sync_bn, generator_ema, labeled_per_class, adversarial_weight, d_noise, d_input_noise, beta, **options,
 ):
     """Train VARIANT (see `gantk list`), writing checkpoints, sample grids and the generator."""
     from gantk.errors import RunDirError
@@ -75,6 +80,10 @@ def command(
     if dropout is not None:
         extra["dropout"] = dropout
     extra.update({k: v for k, v in dict(eval_every=eval_every, log_every=log_every, lr_decay_steps=lr_decay_steps, generator_ema=generator_ema).items() if v})
+    extra.update({k: v for k, v in dict(
+        labeled_per_class=labeled_per_class, adversarial_weight=adversarial_weight, d_noise=d_noise,
+        d_input_noise=d_input_noise, beta=beta,
+    ).items() if v is not None})
     from gantk.tricks import pop_trick_flags
 
     extra.update(pop_trick_flags(options))

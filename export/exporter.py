@@ -5,6 +5,7 @@ only after every file reloads and passes the parity check, so a failed export le
 half-written (and an earlier export in the same place untouched).
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -45,10 +46,10 @@ def check_formats(formats):
     return formats
 
 
-def check_target(out_dir):
+def check_target(out_dir, export_files=EXPORT_FILES):
     """``out_dir`` may be created or replaced: it is absent, empty, or an earlier gantk export."""
     if os.path.isdir(out_dir):
-        others = sorted(set(os.listdir(out_dir)) - set(EXPORT_FILES))
+        others = sorted(set(os.listdir(out_dir)) - set(export_files))
         if others:
             raise ExportError(
                 f"Export directory {out_dir!r} already holds other files ({', '.join(others[:3])}); "
@@ -81,6 +82,21 @@ def _move_into_place(staging, out_dir):
     os.replace(staging, out_dir)
     if previous:
         shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged(out_dir):
+    """A staging directory that becomes ``out_dir`` when the block succeeds and is removed when it fails."""
+    staging = _staging_dir(out_dir)
+    try:
+        yield staging
+        _move_into_place(staging, out_dir)
+    except ParityError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ParityError(f"{error} Nothing was written to {out_dir!r}.") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _sample_grid(files, staging, latent_dim, num_classes, seed):
@@ -124,8 +140,7 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
     z, labels = parity.parity_inputs(config.latent_dim, num_classes)
     reference = np.asarray(generator([z, labels] if num_classes else z, training=False), np.float32)
 
-    staging = _staging_dir(out_dir)
-    try:
+    with staged(out_dir) as staging:
         files, exported = [], {}
         if "saved_model" in formats:
             path = saved_model.write_saved_model(generator, serve, specs, os.path.join(staging, SAVED_MODEL_DIR))
@@ -151,13 +166,6 @@ def export_generator(gan, config, out_dir, training_step, formats=FORMATS, opset
         text = card.model_card(metadata, differences, files, paper=recipe.paper, summary=recipe.summary)
         with open(os.path.join(staging, CARD_FILE), "w") as handle:
             handle.write(text + "\n")
-        _move_into_place(staging, out_dir)
-    except ParityError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise ParityError(f"{error} Nothing was written to {out_dir!r}.") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return ExportResult(out_dir=out_dir, files=files, parity=differences, metadata=metadata)
 
 

@@ -19,6 +19,9 @@ def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, incepti
     checkpoint = latest_checkpoint(run_dir)
     step = int(os.path.basename(checkpoint)[len("ckpt-") : -len(".npz")])
     result = dict(run=os.path.abspath(run_dir), variant=config.variant, dataset=config.dataset)
+    held_out = held_out_scores(gan, config)
+    if held_out and not metrics:
+        return dict(result, kind="held-out", scores=held_out, protocol=dict(held_out_split(config), step=step))
     if points.is_points(config):
         scores = points.evaluate_points(gan, config, n=points.NUM_SAMPLES, seed=seed)
         from gantk.data.mixtures import sample_mixture
@@ -44,7 +47,39 @@ def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, incepti
     images = sample_uint8(gan, config, int(n), seed=seed)
     scores, protocol = evaluate_images(images, config, wanted, extractor, n, inception_weights, cache_dir, log)
     protocol.update(seed=seed, step=step)
+    if held_out:
+        scores.update(held_out)
+        protocol.update(held_out=held_out_split(config))
     return dict(result, kind="images", scores=scores, protocol=protocol)
+
+
+def held_out_scores(gan, config):
+    """A classifier's held-out accuracy, an auto-encoder's held-out negative ELBO (VAE) or reconstruction
+    loss (ae); empty for other runs and for datasets without a held-out split."""
+    from gantk import zoo
+    from gantk.data.splits import IN_MEMORY_SPLITS
+
+    if zoo.get(config.variant).classifier:
+        from gantk.evaluation.classification import held_out_accuracy
+
+        return held_out_accuracy(gan, config)
+    if hasattr(gan, "reconstruct") and config.dataset in IN_MEMORY_SPLITS:
+        from gantk.data.arrays import to_arrays
+        from gantk.data.splits import load_held_out
+        from gantk.evaluation.reconstruction import negative_elbo
+
+        images, _ = to_arrays(load_held_out(config.dataset, config.image_size, config.channels))
+        name = "negative_elbo" if gan.variational else "reconstruction_nll"
+        return {name: negative_elbo(gan, images), "n_test": int(len(images))}
+    return {}
+
+
+def held_out_split(config):
+    from gantk.data.splits import IN_MEMORY_SPLITS, TEST_FRACTION
+
+    if config.dataset in IN_MEMORY_SPLITS:
+        return dict(split=f"held-out {TEST_FRACTION:.0%} of {config.dataset} (stratified, seed 0), never trained on")
+    return dict(split=f"the {config.dataset} test split")
 
 
 def write_json(result, path):

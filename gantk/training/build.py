@@ -6,7 +6,7 @@ import tensorflow as tf
 from gantk import tricks, zoo
 from gantk.data.pipeline import tensorflow_seed
 from gantk.training.config import TrainConfig
-from gantk.training.gan import GAN
+from gantk.training.models import MODELS
 from gantk.training.jit import resolve_jit_compile
 from gantk.training.optimizers import make_optimizers
 from gantk.training.precision import dtype_policy, loss_scaled
@@ -40,7 +40,7 @@ def build_gan(config):
         config, recipe.build_generator(config), recipe.build_discriminator(config)
     )
     decay = config.options.get("generator_ema")
-    return GAN(
+    return MODELS[recipe.model](
         generator,
         discriminator,
         latent_dim=config.latent_dim,
@@ -53,6 +53,7 @@ def build_gan(config):
         seed=config.seed,
         instance_noise=tricks.instance_noise(config),
         average=GeneratorAverage(generator, decay) if decay is not None else None,
+        **recipe.model_options(config),
     )
 
 

@@ -15,6 +15,11 @@ from gantk import losses
 from gantk.training.workers import reducible_logs
 
 
+def feature_model(discriminator):
+    """``discriminator`` up to the input of its ``logit`` layer, sharing its weights."""
+    return keras.Model(discriminator.inputs, discriminator.get_layer("logit").input, name="discriminator_features")
+
+
 class GAN(keras.Model):
     """Adversarial training of ``generator`` against ``discriminator``.
 
@@ -53,6 +58,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.instance_noise = instance_noise
         self.average = average
+        self.feature_extractor = feature_model(discriminator) if self.loss_pair.matches_features else None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -124,6 +130,18 @@ class GAN(keras.Model):
         """What the discriminator sees in training: ``images``, plus instance noise when enabled."""
         return images if self.instance_noise is None else self.instance_noise(self, images)
 
+    def global_mean(self, values):
+        """The mean of ``values`` over the global batch, all replicas included, with its gradient.
+
+        Every replica then holds the same mean; with ``replica_share`` the summed gradients are those
+        of one device on the global batch (the all-reduce's gradient is an all-reduce of gradients).
+        """
+        mean = ops.mean(values, axis=0)
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return mean
+        return context.all_reduce(tf.distribute.ReduceOp.SUM, mean) / context.num_replicas_in_sync
+
     def replica_share(self, loss):
         """Scale a per-replica mean so the summed gradients equal those of the global batch mean."""
         context = tf.distribute.get_replica_context()
@@ -137,7 +155,7 @@ class GAN(keras.Model):
             real_labels = labels[step :: self.d_steps] if labels is not None else None
             d_loss, real_logits, fake_logits = self.discriminator_update(real, real_labels)
         fake_labels = labels[:: self.d_steps] if labels is not None else None
-        g_loss = self.generator_update(ops.shape(real)[0], fake_labels)
+        g_loss = self.generator_update(real, fake_labels)
         if self.average is not None:
             self.average.update(self.generator)
         read = ops.sigmoid if self.loss_pair.probability else (lambda x: x)
@@ -157,19 +175,34 @@ class GAN(keras.Model):
             for regularizer in self.regularizers:
                 loss = loss + regularizer(self, real, fake, labels)
             scaled = self.d_optimizer.scale_loss(self.replica_share(loss))
+        self.apply_discriminator_gradients(tape, scaled)
+        return loss, real_logits, fake_logits
+
+    def apply_discriminator_gradients(self, tape, scaled_loss):
+        """One optimizer step of the discriminator, then weight clipping when configured."""
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
+        self.d_optimizer.apply(tape.gradient(scaled_loss, variables), variables)
         if self.clip_discriminator:
             for variable in variables:
                 variable.assign(ops.clip(variable, -self.clip_discriminator, self.clip_discriminator))
-        return loss, real_logits, fake_logits
 
-    def generator_update(self, batch_size, labels):
-        z = self.draw_latents(batch_size)
+    def features(self, images, labels=None, training=False):
+        """The discriminator's last hidden layer (the input of its ``logit`` layer) on ``images``."""
+        inputs = [images, ops.cast(labels, "int32")] if self.conditional else images
+        return self.feature_extractor(inputs, training=training)
+
+    def generator_update(self, real, labels):
+        """One generator step on a fresh noise batch the size of ``real`` (whose features a feature-matching loss uses)."""
+        z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
-            fake_logits = self.discriminate(self.perturb(fake), labels, training=True)
-            loss = self.loss_pair.generator(fake_logits)
+            if self.loss_pair.matches_features:
+                loss = self.loss_pair.generator(
+                    self.global_mean(self.features(self.perturb(real), labels, training=True)),
+                    self.global_mean(self.features(self.perturb(fake), labels, training=True)),
+                )
+            else:
+                loss = self.loss_pair.generator(self.discriminate(self.perturb(fake), labels, training=True))
             scaled = self.g_optimizer.scale_loss(self.replica_share(loss))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)

@@ -29,6 +29,8 @@ from gantk.tricks import choose_real_reference
 from gantk.evaluation.points import evaluate_points, write_scatter
 
 DEFAULT_EPOCHS = 20
+DATA_RECORD = "data.json"
+"""Which examples a run trained on, written when its data says (``record()``), e.g. ssgan's labelled draw."""
 SAMPLE_GRID_SIZE = 64
 
 
@@ -52,6 +54,25 @@ def check_data_kind(config, data):
         )
     if recipe.conditional and not data.label_names:
         raise ConfigError(f"The {config.variant} variant needs labels but dataset {config.dataset!r} has none.")
+
+
+def prepare_data(config, data):
+    """The examples the variant trains on: the loaded data, or what its recipe's ``prepare_data`` cuts from it."""
+    recipe = zoo.get(config.variant)
+    return recipe.prepare_data(config, data) if recipe.prepare_data else data
+
+
+def batches_of(config):
+    """The variant's batching function ``(data, examples_per_step, seed, start_step) -> tf.data``."""
+    return zoo.get(config.variant).batches or training_batches
+
+
+def write_json_atomically(path, value):
+    temporary = path + ".tmp"
+    with open(temporary, "w") as handle:
+        json.dump(value, handle)
+        handle.write("\n")
+    os.replace(temporary, path)
 
 
 def total_steps(config, per_epoch):
@@ -109,8 +130,10 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         config.dataset, image_size=config.image_size, channels=config.channels,
         split=config.split, data_dir=config.data_dir,
     )
+    data = prepare_data(config, data)
     config = with_data(config, data)
     check_data_kind(config, data)
+    batches = batches_of(config)
     examples_per_step = config.batch_size * config.d_steps
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
     total = total_steps(config, per_epoch)
@@ -133,6 +156,8 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         log(f"Resuming {run_dir} from step {step}.")
     os.makedirs(run_dir, exist_ok=True)
     config.save(os.path.join(writes, layout.CONFIG))
+    if getattr(data, "record", None):
+        write_json_atomically(os.path.join(writes, DATA_RECORD), data.record())
 
     bar = ProgressBar(total, examples_per_step, first_step=step) if progress else None
     monitor = TrainingMonitor(config, writes, data, bar=bar, log=log)
@@ -141,7 +166,7 @@ def train(config, run_dir=None, resume=False, progress=True, extra_callbacks=(),
         callbacks = [guard, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()
         history = gan.fit(
-            training_batches(data, examples_per_step, seed=config.seed, start_step=first),
+            batches(data, examples_per_step, seed=config.seed, start_step=first),
             steps_per_epoch=count, initial_epoch=epoch, epochs=epoch + 1,
             callbacks=callbacks, verbose=0, shuffle=False,
         )

@@ -8,7 +8,7 @@ import importlib
 
 from gantk.zoo.recipe import Recipe, get, names, register
 
-VARIANT_MODULES = ("gantk.zoo.dcgan", "gantk.zoo.gan", "gantk.zoo.cgan", "gantk.zoo.wgan", "gantk.zoo.wgan_gp")
+VARIANT_MODULES = ("gantk.zoo.dcgan", "gantk.zoo.gan", "gantk.zoo.cgan", "gantk.zoo.wgan", "gantk.zoo.wgan_gp", "gantk.zoo.ssgan", "gantk.zoo.autoencoders")
 
 
 def load_variants():

@@ -17,7 +17,11 @@ class Recipe:
     """How to build one GAN variant from a ``TrainConfig``.
 
     ``defaults`` overrides ``TrainConfig``'s field defaults for this variant (the paper's settings);
-    the user's options override both.
+    the user's options override both. A family whose update differs names its ``model`` (a key of
+    ``gantk.training.models.MODELS``: a ``GAN`` subclass, built with ``model_options(config)`` as
+    extra keyword arguments), and may cut
+    the loaded data with ``prepare_data(config, data)`` and batch it with ``batches``
+    (default ``gantk.data.pipeline.training_batches``).
     """
 
     name: str
@@ -30,6 +34,12 @@ class Recipe:
     conditional: bool = False
     data_kind: str = "image"
     default_dataset: str = "digits"
+    model: str = "gan"
+    model_options: Callable = lambda config: {}
+    prepare_data: Callable = None
+    batches: Callable = None
+    classifier: bool = False
+    """Whether the run's discriminator classifies (``gantk classify``, accuracy in ``gantk evaluate``)."""
 
 
 def register(recipe):

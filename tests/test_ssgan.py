@@ -168,3 +168,15 @@ def test_adversarial_weight_zero_trains_on_the_labelled_images_alone():
         weights.append([v.numpy() for v in gan.discriminator.trainable_variables])
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_any_variant_can_train_its_generator_by_feature_matching():
+    from gantk.training.build import build_compiled_gan
+
+    from helpers import tiny_batches, tiny_config
+
+    config, data = tiny_config("dcgan", loss="feature-matching")
+    gan = build_compiled_gan(config)
+    assert gan.feature_extractor.output.shape[-1] == gan.discriminator.get_layer("logit").input.shape[-1]
+    history = gan.fit(tiny_batches(config, data), steps_per_epoch=2, epochs=1, verbose=0).history
+    assert np.isfinite(history["g_loss"][-1]) and history["g_loss"][-1] >= 0

@@ -12,7 +12,8 @@ the VAE and c = encoder(x), beta = 0 for the auto-encoder. The first term is the
 log-likelihood of x under a Gaussian decoder of fixed standard deviation s (``decoder_std``, in
 model units: [-1, 1] pixels), so for beta = 1 the loss is the negative ELBO in nats. beta != 1 is
 the beta-VAE of Higgins et al. 2017. The encoder's and the decoder's variables step with the two
-optimizers of the run (same settings), which for Adam equals one optimizer over both.
+optimizers of the run (same settings), which for Adam equals one optimizer over both; each
+optimizer scales the loss itself, so float16 loss scaling stays per optimizer.
 
 The VAE samples its prior N(0, I); the auto-encoder's generator starts with ``GaussianCodes``,
 fitted to the training codes as they are produced, and the decoder it trains is the generator
@@ -98,12 +99,13 @@ class AutoEncoder(GAN):
     def train_step(self, data):
         images = data["image"]
         encoder, decoder = self.discriminator.trainable_variables, self.decoder.trainable_variables
-        with tf.GradientTape() as tape:
+        with tf.GradientTape(persistent=True) as tape:
             loss, reconstruction, kl, codes = self.objective(images, training=True)
-            scaled = self.g_optimizer.scale_loss(self.replica_share(loss))
-        gradients = tape.gradient(scaled, [*encoder, *decoder])
-        self.d_optimizer.apply(gradients[: len(encoder)], encoder)
-        self.g_optimizer.apply(gradients[len(encoder) :], decoder)
+            share = self.replica_share(loss)
+            encoder_loss, decoder_loss = self.d_optimizer.scale_loss(share), self.g_optimizer.scale_loss(share)
+        self.d_optimizer.apply(tape.gradient(encoder_loss, encoder), encoder)
+        self.g_optimizer.apply(tape.gradient(decoder_loss, decoder), decoder)
+        del tape
         if self.codes is not None:
             self.codes.update(codes)
         if self.average is not None:

@@ -41,10 +41,6 @@ class SemiSupervisedGAN(GAN):
     def metrics(self):
         return [*super().metrics, self.supervised_tracker, self.accuracy_tracker]
 
-    @property
-    def classifier(self):
-        return True
-
     def classify(self, images, training=False):
         """The K class logits of ``images``."""
         return self.discriminator(images, training=training)

@@ -14,7 +14,8 @@ import click
               help="Also write generator.<KIND>.onnx, gated on in-domain FID (repeatable).")
 @click.option("--max-fid-change", type=float, default=0.05, show_default=True,
               help="Quality gate of --quantize: largest relative FID change from the float file (0.05 = 5%).")
-def command(run_dir, onnx, saved_model, web, out_dir, opset, quantize, max_fid_change):
+@click.option("--classifier", is_flag=True, help="Export the discriminator of a classifier run (ssgan) as an image classifier instead (default --out RUN_DIR/export-classifier).")
+def command(run_dir, onnx, saved_model, web, out_dir, opset, quantize, max_fid_change, classifier):
     """Export RUN_DIR's generator (default: the newest run under ./runs).
 
     Writes generator.onnx, saved_model/, samples.png and a README.md model card, after checking
@@ -34,6 +35,12 @@ def command(run_dir, onnx, saved_model, web, out_dir, opset, quantize, max_fid_c
     formats = [name for name, wanted in (("saved_model", saved_model), ("onnx", onnx)) if wanted]
     if opset is not None and formats == ["saved_model"] and not web:
         raise ConfigError(f"Argument `--opset` applies to ONNX only; drop it or add --onnx. Received: opset={opset}")
+    if classifier:
+        from gantk.export.classifier import export_classifier_run
+
+        out, files, _ = export_classifier_run(run_dir, out_dir, formats=formats or ("saved_model", "onnx"), opset=opset, log=click.echo)
+        click.echo(f"Exported the classifier of {run_dir} to {out}: {', '.join(files)}.")
+        return
     from gantk.export.exporter import export_run
 
     formats = (formats or ["saved_model", "onnx"]) + (["web"] if web else [])

@@ -8,6 +8,7 @@ that this one does not rewrite are carried over when they came from the same wei
 (``gantk.export.staging``).
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -94,6 +95,21 @@ def _move_into_place(staging, out_dir):
         shutil.rmtree(previous, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def staged(out_dir):
+    """A staging directory that becomes ``out_dir`` when the block succeeds and is removed when it fails."""
+    staging = _staging_dir(out_dir)
+    try:
+        yield staging
+        _move_into_place(staging, out_dir)
+    except (ParityError, QualityError) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise type(error)(f"{error} Nothing was written to {out_dir!r}.") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def _sample_grid(files, staging, latent_dim, num_classes, seed):
     """64 images from the exported generator itself: the runtime on the ONNX file, else the SavedModel or web file."""
     if ONNX_FILE in files:
@@ -148,8 +164,7 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
     z, labels = parity.parity_inputs(config.latent_dim, num_classes)
     reference = np.asarray(generator([z, labels] if num_classes else z, training=False), np.float32)
 
-    staging = _staging_dir(out_dir)
-    try:
+    with staged(out_dir) as staging:
         files, exported = [], {}
         if "saved_model" in formats:
             path = saved_model.write_saved_model(generator, serve, specs, os.path.join(staging, SAVED_MODEL_DIR))
@@ -195,13 +210,6 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
         with open(os.path.join(staging, CARD_FILE), "w") as handle:
             handle.write(text + "\n")
         manifest.write(staging, manifest.manifest(metadata, differences, quantized))
-        _move_into_place(staging, out_dir)
-    except (ParityError, QualityError) as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise type(error)(f"{error} Nothing was written to {out_dir!r}.") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return ExportResult(out_dir=out_dir, files=files, parity=differences, metadata=metadata)
 
 

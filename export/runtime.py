@@ -339,3 +339,6 @@ class Generator:
             f"Argument `labels` must hold class indices in [0, {self.num_classes - 1}]{names}. "
             f"Received: {label!r}"
         )
+
+
+from gantk.export.classifier_runtime import Classifier  # noqa: E402, F401  (the classifier runtime, beside Generator)

@@ -24,11 +24,15 @@ def float32_generator(gan):
     measured against it), so the generator is cloned layer by layer under a float32 policy, with
     whatever tricks were built into it (virtual batch normalization's reference batch included).
     """
-    generator = gan.inference_generator
-    if is_float32(generator):
-        return generator
-    copy = keras.models.clone_model(generator, clone_function=in_float32)
-    copy.set_weights([w.astype("float32") if w.dtype.kind == "f" else w for w in generator.get_weights()])
+    return float32_model(gan.inference_generator)
+
+
+def float32_model(model):
+    """``model`` itself when it computes in float32, else a float32 clone of it with the same weights."""
+    if is_float32(model):
+        return model
+    copy = keras.models.clone_model(model, clone_function=in_float32)
+    copy.set_weights([w.astype("float32") if w.dtype.kind == "f" else w for w in model.get_weights()])
     return copy
 
 

@@ -1,7 +1,8 @@
 """GAN loss pairs as pure functions of discriminator logits.
 
 Each pair has a discriminator loss ``d(real_logits, fake_logits, real_target)`` and a generator
-loss ``g(fake_logits)``; both return the mean over the examples given. ``real_target`` is 1
+loss ``g(fake_logits)``, or ``g(real_mean, fake_mean)`` for a pair that ``matches_features`` (batch
+means of the discriminator's last hidden layer); both return the mean over the examples given. ``real_target`` is 1
 except under one-sided label smoothing (Salimans et al. 2016), which only the cross-entropy
 losses accept.
 """
@@ -24,6 +25,8 @@ class LossPair:
     paper: str
     smoothable: bool = False
     """Whether the real target can be lowered from 1 (one-sided label smoothing)."""
+    matches_features: bool = False
+    """Whether the generator loss takes D's features of a real and a generated batch instead of logits."""
 
     def check_smoothing(self, real_target):
         if real_target != 1.0 and not self.smoothable:
@@ -80,6 +83,12 @@ def least_squares_generator(fake_logits):
     return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
 
 
+def feature_matching_generator(real_mean, fake_mean):
+    """||E f(x) - E f(G(z))||^2 / F for the batch means of the F features of D's last hidden layer
+    (Salimans et al. 2016, section 3.1; divided by F as in their code)."""
+    return ops.mean(ops.square(real_mean - fake_mean))
+
+
 LOSSES = {
     "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_generator, True, "Goodfellow et al. 2014", True),
     "non-saturating": LossPair(
@@ -89,6 +98,10 @@ LOSSES = {
     "hinge": LossPair("hinge", hinge_discriminator, critic_generator, False, "Lim & Ye 2017"),
     "least-squares": LossPair(
         "least-squares", least_squares_discriminator, least_squares_generator, False, "Mao et al. 2017", True
+    ),
+    "feature-matching": LossPair(
+        "feature-matching", cross_entropy_discriminator, feature_matching_generator, True, "Salimans et al. 2016", True,
+        matches_features=True,
     ),
 }
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from gantk.errors import ConfigError
 
-IMAGE_SIZES = (16, 32, 64, 128)
-LOSSES = ("non-saturating", "minimax", "wasserstein", "hinge", "least-squares")
+IMAGE_SIZES = (8, 16, 32, 64, 128)
+LOSSES = ("non-saturating", "minimax", "wasserstein", "hinge", "least-squares", "feature-matching")
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ OPTIONS = (
     Option("dataset", str, "digits", "digits, shapes[/ATTRIBUTE] or ring8/grid25 (bundled), a folder of images, or a tensorflow-datasets name such as celeb_a.", group="data"),
     Option("data_dir", str, None, "Where tensorflow-datasets keeps prepared data.", group="data", on_resume="free", metavar="DIR"),
     Option("split", str, None, "The dataset split to train on (default: the dataset's own; digits: all, others: train).", group="data"),
-    Option("image_size", int, None, "Square image size (default: the dataset's).", group="data", choices=IMAGE_SIZES, accepts="a power of two from 16 to 128"),
+    Option("image_size", int, None, "Square image size (default: the dataset's).", group="data", choices=IMAGE_SIZES, accepts="a power of two from 8 to 128 (16 or more for convolutional networks)"),
     Option("channels", int, None, "Colour channels (default: those of the data).", group="data", choices=(1, 3)),
     Option("data_kind", str, None, "image or points, decided from the dataset.", group="data", choices=("image", "points"), flag=False),
     # Networks.
@@ -165,6 +165,14 @@ OPTIONS = (
     Option("coarsest_size", int, 8, "lapgan: side of the coarsest pyramid level, an ordinary GAN.", group="networks", choices=(4, 8, 16, 32, 64), variant_specific=True, paper="Denton et al. 2015, arXiv:1506.05751, section 4"),
     Option("level_noise_dim", int, None, "lapgan: latent dimensions of each finer level (default: they share half of --latent-dim).", group="networks", minimum=1, variant_specific=True, paper="Denton et al. 2015, arXiv:1506.05751, section 4"),
     Option("class_conditional", bool, False, "lapgan: feed the class label to every level (the paper's CIFAR-10 model).", group="networks", variant_specific=True, paper="Denton et al. 2015, arXiv:1506.05751, section 4"),
+    Option("labeled_per_class", int, None, "ssgan: labelled examples per class, drawn from the seed; the rest of the training split is unlabelled (default: all labelled).", group="data", minimum=1, variant_specific=True, paper=SALIMANS + ", section 5"),
+    Option("adversarial_weight", float, 1.0, "ssgan: weight of the real/fake objective in D's loss; 0 trains the classifier on the labelled images alone.", group="optimisation", minimum=0, variant_specific=True, paper=SALIMANS + ", section 5"),
+    Option("supervised_weight", float, 1.0, "ssgan: weight of the labelled cross-entropy in D's loss.", group="optimisation", minimum=0, flag=False, variant_specific=True, paper=SALIMANS + ", section 5"),
+    Option("d_noise", float, None, "ssgan: std of Gaussian noise on each hidden layer of the MLP discriminator (training only).", group="networks", minimum=0, variant_specific=True, paper=SALIMANS + ", MNIST network (code release)"),
+    Option("d_input_noise", float, None, "ssgan: std of Gaussian noise on the MLP discriminator's input (training only).", group="networks", minimum=0, variant_specific=True, paper=SALIMANS + ", MNIST network (code release)"),
+    Option("beta", float, 1.0, "vae: weight of the KL term; 1 gives the negative ELBO, other values the beta-VAE.", group="optimisation", minimum=0, variant_specific=True, paper="Kingma & Welling 2014, arXiv:1312.6114; Higgins et al. 2017 (beta-VAE)"),
+    Option("decoder_std", float, 0.1, "ae, vae: standard deviation of the Gaussian decoder, in model units.", group="networks", minimum=0, open_min=True, flag=False, variant_specific=True, paper="Kingma & Welling 2014, arXiv:1312.6114, appendix C.2"),
+    Option("code_momentum", float, 0.99, "ae: momentum of the moving moments of the training codes that the sampling Gaussian is fitted to.", group="networks", minimum=0, maximum=1, flag=False, variant_specific=True),
     # Training tricks.
     Option("label_smoothing", float, None, "One-sided label smoothing: the real target, e.g. 0.9.", group="tricks", minimum=0, maximum=1, open_min=True, paper=SALIMANS),
     Option("minibatch_discrimination", bool, False, "Minibatch features before D's logit.", group="tricks", paper=SALIMANS),

@@ -20,3 +20,10 @@ def tiny_config(variant, **overrides):
     config = resolve_config(variant, **settings)
     data = load_dataset(config.dataset, image_size=config.image_size)
     return with_data(config, data), data
+
+
+def tiny_batches(config, data, seed=0):
+    """The variant's own batches of ``data`` (cut by its recipe, e.g. ssgan's labelled draw), as training makes them."""
+    from gantk.training.run import batches_of, prepare_data
+
+    return batches_of(config)(prepare_data(config, data), config.batch_size * config.d_steps, seed=seed)

@@ -235,3 +235,10 @@ def test_a_run_written_by_release_0_1_0_resumes_samples_and_exports(tmp_path, na
     result = runner.invoke(cli, ["export", str(run_dir), "--onnx"])
     assert result.exit_code == 0, result.output
     assert Generator.load(str(run_dir / "export" / "generator.onnx")).sample(2, seed=0).shape[0] == 2
+
+
+def test_the_schemas_loss_choices_are_the_registered_loss_pairs():
+    from gantk import losses
+    from gantk.options import LOSSES
+
+    assert set(LOSSES) == set(losses.LOSSES)

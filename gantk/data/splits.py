@@ -24,6 +24,16 @@ ALL_BEFORE_SPLITS = {"digits": 1797}
 while training on every example: the dataset and that number of examples."""
 
 
+def subset(data, images, labels, name=None):
+    """An in-memory ``ImageData`` like ``data`` holding only ``images`` and ``labels``."""
+    import dataclasses
+
+    import tensorflow as tf
+
+    examples = {"image": images} if labels is None else {"image": images, "label": labels.astype(np.int32)}
+    return dataclasses.replace(data, name=name or data.name, dataset=tf.data.Dataset.from_tensor_slices(examples), num_examples=len(images))
+
+
 def saved_split(dataset, split, num_examples):
     """The split a saved run configuration means, in today's names.
 
@@ -33,3 +43,21 @@ def saved_split(dataset, split, num_examples):
     if split == "train" and num_examples is not None and ALL_BEFORE_SPLITS.get(dataset) == num_examples:
         return "all"
     return split
+
+
+def load_held_out(dataset, image_size, channels, data_dir=None):
+    """The ``test`` split of ``dataset``, which training never sees: digits' fixed 450 images, shapes' or a
+    tensorflow-datasets set's test split; a folder has none (one clear error)."""
+    from gantk.data import load_dataset, looks_like_path, registered
+    from gantk.errors import DatasetError
+
+    source, _ = registered(dataset)
+    if looks_like_path(dataset) or (source is not None and "test" not in source.splits):
+        raise DatasetError(f"Dataset {dataset!r} has no held-out split; score it on labelled images with `gantk classify`.")
+    return load_dataset(dataset, image_size=image_size, channels=channels, split="test", data_dir=data_dir)
+
+
+def held_out_description(dataset):
+    if dataset == "digits":
+        return f"held-out {TEST_FRACTION:.0%} of digits (stratified, seed 0), never trained on"
+    return f"the {dataset} test split"

@@ -2,6 +2,7 @@
 
 import os
 
+from gantk.data.splits import held_out_description
 from gantk.files import write_json_atomically
 from gantk.training import run_dir as layout
 
@@ -17,6 +18,9 @@ def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, incepti
     run = load_run(run_dir)
     config, gan, step = run.config, run.gan, run.step
     result = dict(run=os.path.abspath(run_dir), variant=config.variant, dataset=config.dataset)
+    held_out = held_out_scores(gan, config)
+    if held_out and not metrics:
+        return dict(result, kind="held-out", scores=held_out, protocol=dict(split=held_out_description(config.dataset), step=step))
     if config.is_points:
         scores = points.evaluate_points(gan, config, n=points.NUM_SAMPLES, seed=seed)
         from gantk.data.mixtures import sample_mixture
@@ -42,7 +46,32 @@ def evaluate_run(run_dir, metrics=None, n=10000, extractor=None, seed=0, incepti
     images = sample_uint8(gan, config, int(n), seed=seed)
     scores, protocol = evaluate_images(images, config, wanted, extractor, n, inception_weights, cache_dir, log)
     protocol.update(seed=seed, step=step)
+    if held_out:
+        scores.update(held_out)
+        protocol.update(held_out=held_out_description(config.dataset))
     return dict(result, kind="images", scores=scores, protocol=protocol)
+
+
+def held_out_scores(gan, config):
+    """A classifier's held-out accuracy, an auto-encoder's held-out negative ELBO (VAE) or reconstruction
+    loss (ae); empty for other runs and for datasets without a held-out split."""
+    from gantk import zoo
+    from gantk.data import registered
+
+    if zoo.get(config.variant).classifier:
+        from gantk.evaluation.classification import held_out_accuracy
+
+        return held_out_accuracy(gan, config)
+    source, _ = registered(config.dataset)
+    if hasattr(gan, "reconstruct") and source is not None and "test" in source.splits:
+        from gantk.data.arrays import to_arrays
+        from gantk.data.splits import load_held_out
+        from gantk.evaluation.reconstruction import negative_elbo
+
+        images, _ = to_arrays(load_held_out(config.dataset, config.image_size, config.channels))
+        name = "negative_elbo" if gan.variational else "reconstruction_nll"
+        return {name: negative_elbo(gan, images), "n_test": int(len(images))}
+    return {}
 
 
 def write_json(result, path):

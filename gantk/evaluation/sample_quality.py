@@ -154,6 +154,11 @@ def format_table(result):
     if "is" in scores:
         real = f"; real images {scores['is_real']:.3f}" if "is_real" in scores else ""
         rows.append(("IS", f"{scores['is']:.3f} +- {scores['is_std']:.3f}{real}"))
+    if "accuracy" in scores:
+        rows.append(("held-out accuracy", f"{scores['accuracy']:.4f} ({scores['errors']} errors in {scores['n_test']})"))
+    for name, label in (("negative_elbo", "held-out -ELBO"), ("reconstruction_nll", "held-out reconstruction NLL")):
+        if name in scores:
+            rows.append((label, f"{scores[name]:.2f} nats per image ({scores['n_test']} images)"))
     if "modes_covered" in scores:
         rows.append(("modes covered", f"{scores['modes_covered']} / {scores['modes_total']}"))
         rows.append(("high quality", f"{scores['high_quality_fraction']:.4f}"))

@@ -77,8 +77,11 @@ def dcgan_generator(
     return keras.Model(inputs if num_classes else z, image, name=name)
 
 
-def dcgan_discriminator(image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="discriminator", features=None, sync_bn=False):
-    """Image (and a label, when ``num_classes``) -> one logit per example.
+def dcgan_discriminator(
+    image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="discriminator", features=None, sync_bn=False,
+    outputs=1,
+):
+    """Image (and a label, when ``num_classes``) -> ``outputs`` logits per example (one for a GAN).
 
     ``features`` optionally maps the flattened last feature map to more features before the
     logit (used by tricks such as minibatch discrimination).
@@ -105,5 +108,5 @@ def dcgan_discriminator(image_shape, width=128, kernel_size=4, batch_norm=True, 
     x = layers.Flatten()(x)
     if features is not None:
         x = features(x)
-    logit = layers.Dense(1, kernel_initializer=dcgan_kernel(), dtype="float32", name="logit")(x)
+    logit = layers.Dense(outputs, kernel_initializer=dcgan_kernel(), dtype="float32", name="logit")(x)
     return keras.Model(inputs if num_classes else image, logit, name=name)

@@ -50,12 +50,17 @@ def mlp_generator(latent_dim, output_shape, hidden=(256, 256), num_classes=0, la
     return keras.Model(inputs if num_classes else z, sample, name=name)
 
 
-def mlp_discriminator(input_shape, hidden=(256, 256), dropout=0.5, num_classes=0, features=None, name="discriminator"):
-    """A sample (and a label, when ``num_classes``) -> one logit per example.
+def mlp_discriminator(
+    input_shape, hidden=(256, 256), dropout=0.5, num_classes=0, features=None, name="discriminator", outputs=1, noise=0.0,
+    input_noise=None,
+):
+    """A sample (and a label, when ``num_classes``) -> ``outputs`` logits per example (one for a GAN).
 
     ``dropout`` is applied after every hidden layer (Goodfellow et al. 2014); ``features``
     optionally maps the last hidden layer to more features before the logit (e.g. minibatch
-    discrimination).
+    discrimination). ``noise`` adds Gaussian noise of that standard deviation, in training only, to
+    every hidden layer but the last, and ``input_noise`` (default ``noise``) to the input (the
+    semi-supervised discriminator of Salimans et al. 2016: 0.3 on the input, 0.5 inside).
     """
     hidden = check_hidden(hidden)
     if not 0.0 <= float(dropout) < 1.0:
@@ -65,11 +70,14 @@ def mlp_discriminator(input_shape, hidden=(256, 256), dropout=0.5, num_classes=0
     x = layers.Flatten(name="flatten")(sample) if len(input_shape) > 1 else sample
     x = _with_label(x, num_classes, inputs, "sample_and_label")
     for index, units in enumerate(hidden, start=1):
+        std = (noise if input_noise is None else input_noise) if index == 1 else noise
+        if std:
+            x = layers.GaussianNoise(float(std), name=f"noise{index}")(x)
         x = layers.Dense(units, name=f"dense{index}")(x)
         x = layers.LeakyReLU(0.2, name=f"act{index}")(x)
         if dropout:
             x = layers.Dropout(float(dropout), name=f"dropout{index}")(x)
     if features is not None:
         x = features(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")(x)
+    logit = layers.Dense(outputs, dtype="float32", name="logit")(x)
     return keras.Model(inputs if num_classes else sample, logit, name=name)

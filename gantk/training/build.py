@@ -6,7 +6,7 @@ import tensorflow as tf
 from gantk import zoo
 from gantk.training import tricks
 from gantk.data.pipeline import tensorflow_seed
-from gantk.training.gan import GAN
+from gantk.training.models import MODELS
 from gantk.training.jit import resolve_jit_compile
 from gantk.training.lapgan import build_lapgan
 from gantk.training.optimizers import make_optimizers
@@ -35,7 +35,7 @@ def build_gan(config):
         config, recipe.build_generator(config), recipe.build_discriminator(config)
     )
     decay = config.generator_ema
-    return GAN(
+    return MODELS[recipe.model](
         generator,
         discriminator,
         latent_dim=config.latent_dim,
@@ -48,6 +48,7 @@ def build_gan(config):
         seed=config.seed,
         instance_noise=tricks.instance_noise(config),
         average=GeneratorAverage(generator, decay) if decay is not None else None,
+        **recipe.model_options(config),
     )
 
 

@@ -16,6 +16,11 @@ from gantk.replicas import replica_context, replica_slice
 from gantk.training.workers import reducible_logs
 
 
+def feature_model(discriminator):
+    """``discriminator`` up to the input of its ``logit`` layer, sharing its weights."""
+    return keras.Model(discriminator.inputs, discriminator.get_layer("logit").input, name="discriminator_features")
+
+
 class GAN(keras.Model):
     """Adversarial training of ``generator`` against ``discriminator``.
 
@@ -54,6 +59,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.instance_noise = instance_noise
         self.average = average
+        self.feature_extractor = feature_model(discriminator) if self.loss_pair.matches_features else None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -119,6 +125,18 @@ class GAN(keras.Model):
         """What the discriminator sees in training: ``images``, plus instance noise when enabled."""
         return images if self.instance_noise is None else self.instance_noise(self, images)
 
+    def global_mean(self, values):
+        """The mean of ``values`` over the global batch, all replicas included, with its gradient.
+
+        Every replica then holds the same mean; with ``replica_share`` the summed gradients are those
+        of one device on the global batch (the all-reduce's gradient is an all-reduce of gradients).
+        """
+        mean = ops.mean(values, axis=0)
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return mean
+        return context.all_reduce(tf.distribute.ReduceOp.SUM, mean) / context.num_replicas_in_sync
+
     def replica_share(self, loss):
         """Scale a per-replica mean so the summed gradients equal those of the global batch mean."""
         return loss / replica_context()[0]
@@ -168,13 +186,23 @@ class GAN(keras.Model):
             for variable in variables:
                 variable.assign(ops.clip(variable, -self.clip_discriminator, self.clip_discriminator))
 
+    def features(self, images, labels=None, training=False):
+        """The discriminator's last hidden layer (the input of its ``logit`` layer) on ``images``."""
+        inputs = [images, ops.cast(labels, "int32")] if self.conditional else images
+        return self.feature_extractor(inputs, training=training)
+
     def generator_update(self, real, labels):
-        """One generator update on fresh latents, as many as the examples of ``real``."""
+        """One generator step on a fresh noise batch the size of ``real`` (whose features a feature-matching loss uses)."""
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
-            fake_logits = self.discriminate(self.perturb(fake), labels, training=True)
-            loss = self.loss_pair.generator(fake_logits)
+            if self.loss_pair.matches_features:
+                loss = self.loss_pair.generator(
+                    self.global_mean(self.features(self.perturb(real), labels, training=True)),
+                    self.global_mean(self.features(self.perturb(fake), labels, training=True)),
+                )
+            else:
+                loss = self.loss_pair.generator(self.discriminate(self.perturb(fake), labels, training=True))
             scaled = self.g_optimizer.scale_loss(self.replica_share(loss))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)

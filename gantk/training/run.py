@@ -53,6 +53,17 @@ def check_labels(config, data):
         raise ConfigError(f"The {config.variant} variant needs labels but dataset {config.dataset!r} has none.")
 
 
+def prepare_data(config, data):
+    """The examples the variant trains on: the loaded data, or what its recipe's ``prepare_data`` cuts from it."""
+    recipe = zoo.get(config.variant)
+    return recipe.prepare_data(config, data) if recipe.prepare_data else data
+
+
+def batches_of(config):
+    """The variant's batching function ``(data, examples_per_step, seed, start_step) -> tf.data``."""
+    return zoo.get(config.variant).batches or training_batches
+
+
 def write_samples(gan, config, run_dir, name):
     num_classes = config.num_classes if gan.conditional else 0
     images = sample_uint8(gan, config, grid_size(SAMPLE_GRID_SIZE, num_classes), seed=config.seed)
@@ -171,11 +182,15 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
         config.dataset, image_size=config.image_size, channels=config.channels,
         split=config.split, data_dir=config.data_dir,
     )
+    data = prepare_data(config, data)
     config = with_data(config, data)
     data_summary = describe(data)
+    if getattr(data, "record", None):
+        data_summary.update(data.record())
     for line in summary_lines(data_summary):
         log(line)
     check_labels(config, data)
+    batches = batches_of(config)
     examples_per_step = config.batch_size * config.d_steps
     per_epoch = steps_per_epoch(data.num_examples, examples_per_step)
     total = total_steps(config, per_epoch)
@@ -214,7 +229,7 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
         callbacks = [guard, first_step, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()
         history = gan.fit(
-            training_batches(data, examples_per_step, seed=config.seed, start_step=first),
+            batches(data, examples_per_step, seed=config.seed, start_step=first),
             steps_per_epoch=count, initial_epoch=epoch, epochs=epoch + 1,
             callbacks=callbacks, verbose=0, shuffle=False,
         )

@@ -6,12 +6,13 @@ TensorFlow: a recipe's network builders import Keras when they are called.
 """
 
 from gantk.errors import ConfigError
-from gantk.zoo import cgan, dcgan, gan, lapgan, wgan, wgan_gp
+from gantk.zoo import autoencoders, cgan, dcgan, gan, lapgan, ssgan, wgan, wgan_gp
 from gantk.zoo.recipe import Recipe
 
 RECIPES = {
     recipe.name: recipe
-    for recipe in (dcgan.RECIPE, gan.RECIPE, cgan.RECIPE, wgan.RECIPE, wgan_gp.RECIPE, lapgan.RECIPE)
+    for recipe in (dcgan.RECIPE, gan.RECIPE, cgan.RECIPE, wgan.RECIPE, wgan_gp.RECIPE, lapgan.RECIPE,
+                   ssgan.RECIPE, autoencoders.VAE, autoencoders.AE)
 }
 
 

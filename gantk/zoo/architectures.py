@@ -25,18 +25,20 @@ def hidden(config, network):
     return list(getattr(config, f"{network}_hidden") or config.hidden or DEFAULT_HIDDEN)
 
 
-def generator(config, default="dcgan", num_classes=0):
+def generator(config, default="dcgan", num_classes=0, prior=None):
+    """``prior`` (a first layer applied to z) replaces the run's latent prior."""
     if architecture(config, default) == "mlp":
         from gantk.nets.latent_mixture import latent_prior
         from gantk.nets.mlp import mlp_generator
 
         return mlp_generator(
-            config.latent_dim, config.image_shape, hidden(config, "g"), num_classes=num_classes, latent_prior=latent_prior(config)
+            config.latent_dim, config.image_shape, hidden(config, "g"), num_classes=num_classes,
+            latent_prior=prior or latent_prior(config),
         )
-    return convolutional_generator(config, num_classes)
+    return convolutional_generator(config, num_classes, prior)
 
 
-def convolutional_generator(config, num_classes=0):
+def convolutional_generator(config, num_classes=0, prior=None):
     """The DCGAN generator with the run's width, kernel, BatchNorm and latent prior settings."""
     from gantk.nets.dcgan import dcgan_generator
     from gantk.nets.latent_mixture import latent_prior
@@ -44,28 +46,31 @@ def convolutional_generator(config, num_classes=0):
     return dcgan_generator(
         config.latent_dim, config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.sync_bn,
-        latent_prior=latent_prior(config),
+        latent_prior=prior or latent_prior(config),
     )
 
 
-def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, features=None):
-    """``batch_norm`` overrides ``config.batch_norm`` for the DCGAN critic (WGAN-GP has none)."""
+def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
+    """``batch_norm`` overrides ``config.batch_norm`` for the DCGAN critic (WGAN-GP has none); ``outputs``
+    is the number of logits (class logits of a semi-supervised D, codes of an encoder)."""
     if architecture(config, default) == "mlp":
         from gantk.nets.mlp import mlp_discriminator
 
         return mlp_discriminator(
             config.image_shape, hidden(config, "d"), dropout=config.dropout or 0.0,
-            num_classes=num_classes, features=features,
+            num_classes=num_classes, features=features, outputs=outputs, noise=config.d_noise or 0.0,
+            input_noise=config.d_input_noise, name=name,
         )
-    return convolutional_discriminator(config, num_classes, batch_norm, features)
+    return convolutional_discriminator(config, num_classes, batch_norm, features, outputs, name)
 
 
-def convolutional_discriminator(config, num_classes=0, batch_norm=None, features=None):
+def convolutional_discriminator(config, num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
     """The DCGAN discriminator with the run's settings; ``batch_norm`` overrides ``config.batch_norm``."""
     from gantk.nets.dcgan import dcgan_discriminator
 
     return dcgan_discriminator(
         config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=config.batch_norm if batch_norm is None else batch_norm,
-        num_classes=num_classes, features=features, sync_bn=config.sync_bn,
+        num_classes=num_classes, features=features, sync_bn=config.sync_bn, outputs=outputs,
+        name=name,
     )

@@ -25,6 +25,10 @@ class Recipe:
     ``defaults`` overrides the option schema's defaults for this variant (the paper's settings);
     the user's options override both. ``takes`` names the variant-specific options
     (``gantk.options``) this variant accepts. ``data_kind`` is ``"image"``, ``"points"`` or ``"any"``.
+    A family whose update differs names its ``model`` (a key of ``gantk.training.models.MODELS``: a
+    ``GAN`` subclass, built with ``model_options(config)`` as extra keyword arguments), and may cut
+    the loaded data with ``prepare_data(config, data)`` and batch it with ``batches`` (default
+    ``gantk.data.pipeline.training_batches``).
     """
 
     name: str
@@ -40,3 +44,9 @@ class Recipe:
     takes: tuple = ()
     build_levels: Callable = None
     """A pyramid variant: ``TrainConfig`` -> ``Levels``, trained by ``gantk.training.lapgan.LAPGAN``."""
+    model: str = "gan"
+    model_options: Callable = lambda config: {}
+    prepare_data: Callable = None
+    batches: Callable = None
+    classifier: bool = False
+    """Whether the run's discriminator classifies (``gantk classify``, accuracy in ``gantk evaluate``)."""

@@ -14,8 +14,6 @@ import click
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the figures as JSON.")
 def command(export_dir, clients, requests, n, fmt, threads, quantized, json_path):
     """Start gantk serve on 127.0.0.1, send REQUESTS /sample requests over CLIENTS connections; print p50/p99, throughput, errors, memory."""
-    import json
-    import os
 
     from gantk.bench.serve import bench_serve, format_report
     from gantk.export.serve import model_path
@@ -24,6 +22,6 @@ def command(export_dir, clients, requests, n, fmt, threads, quantized, json_path
     result = bench_serve(export_dir, clients, requests, n, fmt, threads, quantized, log=lambda line: click.echo(line, err=True))
     click.echo(format_report(result))
     if json_path:
-        with open(json_path + ".tmp", "w") as handle:
-            json.dump(result, handle, indent=1)
-        os.replace(json_path + ".tmp", json_path)
+        from gantk.files import write_json_atomically
+
+        write_json_atomically(json_path, result)

@@ -29,6 +29,7 @@ import numpy as np
 import onnxruntime as ort
 
 from gantk.errors import GantkError
+from gantk.pixels import from_uint8
 
 FORMAT = "classifier/1"
 CHUNK_SIZE = 256
@@ -117,7 +118,7 @@ class Classifier:
                 f"Argument `images` must have shape [batch, {', '.join(map(str, self._image_shape))}]. Received: shape {x.shape}"
             )
         if x.dtype == np.uint8:
-            return (x.astype(np.float32) / 127.5 - 1.0).astype(np.float32)
+            return from_uint8(x)
         if x.dtype.kind != "f" or not np.all(np.isfinite(x)):
             raise GantkError(f"Argument `images` must be uint8 pixels or finite floats in [-1, 1]. Received: dtype {x.dtype}")
         return np.ascontiguousarray(x, dtype=np.float32)

@@ -9,6 +9,8 @@ config hash and training step), so they can be kept rather than silently dropped
 import json
 import os
 
+from gantk.files import write_json_atomically
+
 MANIFEST_FILE = "export.json"
 SAME_WEIGHTS_KEYS = ("config_sha256", "training_step")
 
@@ -18,12 +20,7 @@ def manifest(metadata, parity, quantized=None):
 
 
 def write(folder, record):
-    path = os.path.join(folder, MANIFEST_FILE)
-    with open(path + ".tmp", "w") as handle:
-        json.dump(record, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-    os.replace(path + ".tmp", path)
-    return path
+    return write_json_atomically(os.path.join(folder, MANIFEST_FILE), record)
 
 
 def read(folder):

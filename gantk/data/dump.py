@@ -12,6 +12,8 @@ import os
 
 import numpy as np
 
+from gantk.files import atomic_path
+
 from gantk.data.arrays import to_arrays
 from gantk.images import save_images
 
@@ -42,17 +44,10 @@ def write_dataset(data, path):
     Returns ``(arrays, preview path or None)``.
     """
     arrays = dataset_arrays(data)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as temporary:
         with open(temporary, "wb") as handle:
             np.savez(handle, **arrays)
         preview = None
         if "images" in arrays:
             preview = save_images(arrays["images"][:PREVIEW_COUNT], preview_path(path))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
     return arrays, preview

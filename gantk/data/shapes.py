@@ -24,6 +24,7 @@ from gantk.data.captions import (
 )
 from gantk.data.source import BundledSource, DatasetFacts
 from gantk.data.summary import preprocessing
+from gantk.files import atomic_path
 from gantk.errors import DatasetError
 
 VERSION = 1
@@ -230,17 +231,11 @@ def split_images(split, image_size, n=None, cache_dir=None):
     if not os.path.exists(path):
         if n is not None:
             return render(attributes[:n], angles[:n], jitter[:n], image_size)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        try:
+        with atomic_path(path) as temporary:
             out = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8, shape=(len(attributes), image_size, image_size, 3))
             render(attributes, angles, jitter, image_size, out=out)
             out.flush()
             del out
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
     images = np.load(path, mmap_mode="r")
     return images if n is None else np.array(images[:n])
 

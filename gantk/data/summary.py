@@ -6,6 +6,8 @@ Each source puts its own facts on ``ImageData.summary``; ``describe`` completes 
 
 import os
 
+from gantk.files import write_text_atomically
+
 VALUE_RANGE = "uint8 0..255 on disk, scaled to float32 -1..1 for training (the generator's tanh range)"
 
 
@@ -67,15 +69,8 @@ def save_summary(run_dir, summary):
 
     from gantk.data.folder import SKIPPED_REPORT
 
-    write_atomically(os.path.join(run_dir, DATA_SUMMARY), json.dumps(summary, indent=2) + "\n")
+    write_text_atomically(os.path.join(run_dir, DATA_SUMMARY), json.dumps(summary, indent=2) + "\n")
     skipped = summary.get("skipped_files")
     if skipped:
         lines = "".join(f"{item['path']}\t{item['reason']}\n" for item in skipped)
-        write_atomically(os.path.join(run_dir, SKIPPED_REPORT), lines)
-
-
-def write_atomically(path, text):
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+        write_text_atomically(os.path.join(run_dir, SKIPPED_REPORT), lines)

@@ -5,6 +5,8 @@ import os
 import numpy as np
 
 from gantk.errors import ConfigError, DatasetError
+from gantk.files import atomic_path
+from gantk.pixels import HALF_RANGE, from_uint8
 
 BATCH = 256
 
@@ -23,7 +25,7 @@ def class_probabilities(gan, images, batch_size=BATCH):
 
     chunks = []
     for start in range(0, len(images), batch_size):
-        x = np.asarray(images[start : start + batch_size], np.float32) / 127.5 - 1.0
+        x = from_uint8(images[start : start + batch_size])
         chunks.append(np.asarray(ops.softmax(gan.classify(x, training=False), axis=-1), np.float32))
     return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
 
@@ -41,7 +43,7 @@ def as_uint8_images(array, config):
     if array.dtype != np.uint8:
         array = array.astype(np.float64)
         if array.min() < 0:
-            array = (array + 1.0) * 127.5
+            array = (array + 1.0) * HALF_RANGE
         elif array.max() <= 1.0:
             array = array * 255.0
         array = np.clip(np.rint(array), 0, 255).astype(np.uint8)
@@ -68,23 +70,20 @@ def read_inputs(path, config):
 def write_predictions(path, names, probabilities, label_names):
     """Predicted class indices as ``.npy``, or ``.csv`` rows (input, class index, class name, probability)."""
     predicted = probabilities.argmax(axis=1).astype(np.int32)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    temporary = path + ".tmp"
-    if path.endswith(".npy"):
-        with open(temporary, "wb") as handle:
-            np.save(handle, predicted)
-    elif path.endswith(".csv"):
-        import csv
-
-        with open(temporary, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["input", "label", "label_name", "probability"])
-            for name, index, row in zip(names, predicted, probabilities):
-                writer.writerow([name, int(index), label_names[index] if label_names else str(index), f"{row[index]:.6f}"])
-    else:
+    if not path.endswith((".npy", ".csv")):
         raise ConfigError(f"Argument `out` must end in .npy or .csv. Received: out={path!r}")
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        if path.endswith(".npy"):
+            with open(temporary, "wb") as handle:
+                np.save(handle, predicted)
+        else:
+            import csv
+
+            with open(temporary, "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["input", "label", "label_name", "probability"])
+                for name, index, row in zip(names, predicted, probabilities):
+                    writer.writerow([name, int(index), label_names[index] if label_names else str(index), f"{row[index]:.6f}"])
     return predicted
 
 

@@ -5,6 +5,7 @@ import os
 import numpy as np
 
 from gantk.errors import ConfigError
+from gantk.pixels import HALF_RANGE, from_uint8
 
 
 def require_autoencoder(model, config):
@@ -18,7 +19,7 @@ def reconstruct_images(model, images, batch_size=256):
 
     chunks = []
     for start in range(0, len(images), batch_size):
-        x = np.asarray(images[start : start + batch_size], np.float32) / 127.5 - 1.0
+        x = from_uint8(images[start : start + batch_size])
         chunks.append(np.asarray(model.reconstruct(x, training=False), np.float32))
     return to_uint8(np.concatenate(chunks))
 
@@ -35,7 +36,7 @@ def reconstruction_grid(model, config, input_path, out, n=32):
     images = images[:n]
     rebuilt = reconstruct_images(model, images)
     pairs = np.stack([images, rebuilt], axis=1).reshape(-1, *images.shape[1:])
-    error = float(np.mean(((images.astype(np.float32) - rebuilt.astype(np.float32)) / 127.5) ** 2))
+    error = float(np.mean(((images.astype(np.float32) - rebuilt.astype(np.float32)) / HALF_RANGE) ** 2))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     columns = 2 * max(1, min(8, int(np.ceil(np.sqrt(len(images))))))
     return save_images(pairs, out, columns=columns), error
@@ -47,7 +48,7 @@ def negative_elbo(model, images, batch_size=256):
 
     total = 0.0
     for start in range(0, len(images), batch_size):
-        x = np.asarray(images[start : start + batch_size], np.float32) / 127.5 - 1.0
+        x = from_uint8(images[start : start + batch_size])
         _, reconstruction, kl, _ = model.objective(ops.convert_to_tensor(x), training=False)
         total += (float(reconstruction) + float(kl)) * len(x)
     return total / len(images)

@@ -10,6 +10,8 @@ import json
 import math
 import os
 
+from gantk.files import atomic_path
+
 
 def finite_or_none(value):
     if isinstance(value, float) and not math.isfinite(value):
@@ -59,9 +61,6 @@ def truncate_after(path, step):
     with open(path) as handle:
         records = parse_lines(handle.read())
     kept = [record for record in records if isinstance(record.get("step"), int) and record["step"] <= step]
-    temporary = path + ".tmp"
-    with open(temporary, "w") as handle:
-        handle.writelines(json_line(record) for record in kept)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    with atomic_path(path, durable=True) as temporary:
+        with open(temporary, "w") as handle:
+            handle.writelines(json_line(record) for record in kept)

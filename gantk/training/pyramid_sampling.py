@@ -10,7 +10,7 @@ import numpy as np
 
 from gantk.errors import ConfigError, DatasetError
 from gantk.latents import latent_vectors
-from gantk.pixels import to_uint8
+from gantk.pixels import from_uint8, to_uint8
 from gantk.training.sampling import resolve_labels
 
 
@@ -64,4 +64,4 @@ def read_image(path, channels):
             pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"), np.float32)
     except (OSError, UnidentifiedImageError) as error:
         raise DatasetError(f"Argument `low` must be an image file Pillow reads. Received: {path!r} ({error})") from None
-    return (pixels.reshape(*pixels.shape[:2], channels) / 127.5 - 1.0).astype(np.float32)
+    return from_uint8(pixels.reshape(*pixels.shape[:2], channels))

@@ -192,7 +192,7 @@ def test_a_bad_config_json_is_one_sentence(tmp_path, edit, fragment):
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    config = json.load(open(os.path.join(ROOT, "tests", "fixtures", "runs", "dcgan-0.1.0", "config.json")))
+    config = json.load(open(os.path.join(ROOT, "tests", "fixtures", "release-0.1.0", "dcgan-0.1.0", "config.json")))
     edit(config)
     (run_dir / "config.json").write_text(json.dumps(config))
     result = CliRunner().invoke(cli, ["sample", str(run_dir)])
@@ -218,7 +218,7 @@ def test_a_run_written_by_release_0_1_0_resumes_samples_and_exports(tmp_path, na
     from gantk.export.runtime import Generator
 
     run_dir = tmp_path / name
-    shutil.copytree(os.path.join(ROOT, "tests", "fixtures", "runs", name), run_dir)
+    shutil.copytree(os.path.join(ROOT, "tests", "fixtures", "release-0.1.0", name), run_dir)
     before = json.load(open(run_dir / "config.json"))
     runner = CliRunner()
     result = runner.invoke(cli, ["train", before["variant"], "--resume", "--out", str(run_dir), "--steps", str(steps), "--quiet"])

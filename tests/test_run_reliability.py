@@ -236,7 +236,7 @@ def test_continued_config_compares_only_given_settings():
     default = resolve_config("dcgan", steps=20)
     config, changes = continued_config(saved, default, given={"variant", "steps"})
     assert config.batch_size == 8 and config.steps == 20 and changes == {"steps": [10, 20]}
-    with pytest.raises(ConfigError, match="width"):
+    with pytest.raises(ConfigError, match="image_size"):
         continued_config(saved, default, given=None)
     with_ema = resolve_config("dcgan", generator_ema=0.9, **TINY)
     with pytest.raises(ConfigError, match=r"generator_ema \(saved None, given 0.9\)"):

@@ -65,14 +65,14 @@ def set_flat(values, key, value):
 def continued_config(saved, requested, given=None):
     """(config to train, {setting: [saved, requested]} of the changes made) for a resume of ``saved``.
 
-    ``given`` is the set of setting names the user set (a setting stored as a dict counts when
-    its own name is given); ``None`` compares every setting of ``requested`` that is not
-    ``None`` (a library call with a whole configuration).
+    ``given`` is the set of setting names the user set; ``None`` (a library call with a whole
+    configuration) compares every setting of ``requested`` that differs from its schema default.
     """
     old, new = flatten(saved.to_dict()), flatten(requested.to_dict())
     compared = {
         key: value for key, value in new.items()
-        if value is not None and leaf(key) not in FROM_DATA and (given is None or given & set(key.split(".")))
+        if value is not None and leaf(key) not in FROM_DATA
+        and (given & set(key.split(".")) if given is not None else value != BY_NAME[leaf(key)].default)
     }
     differing = {key: value for key, value in compared.items() if not same_value(key, old.get(key), value)}
     refused = sorted(key for key in differing if leaf(key) not in MAY_CHANGE)

@@ -15,14 +15,12 @@ import click
 def command(dataset, workers, image_size, crop, batch_size, data_dir, torch_python, json_path):
     """First-pass and cached images/s and the first batch's latency; torchvision's on the same files."""
     from gantk.bench.pipeline import run_pipeline_bench
-    from gantk.data.summary import write_atomically
+    from gantk.files import write_json_atomically
 
     result = run_pipeline_bench(
         dataset, workers=workers, image_size=image_size, crop=crop, batch_size=batch_size, data_dir=data_dir,
         torch=torch_python, log=click.echo,
     )
     if json_path:
-        import json
-
-        write_atomically(json_path, json.dumps(result, indent=2) + "\n")
+        write_json_atomically(json_path, result)
         click.echo(f"Figures written to {json_path}.")

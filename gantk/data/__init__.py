@@ -81,7 +81,7 @@ def first_examples(data, n):
     """``data`` cut to its first ``n`` examples, with its per-example extras cut alike."""
     n = min(int(n), data.num_examples)
     return dataclasses.replace(
-        data, dataset=data.dataset.take(n), num_examples=n,
+        data, dataset=data.dataset.take(n), num_examples=n, stream=None,
         attributes=None if data.attributes is None else data.attributes[:n],
         captions=None if data.captions is None else data.captions[:n],
     )

@@ -1,10 +1,12 @@
-"""Image files streamed through ``tf.data``: names shuffled, JPEGs decoded only inside their crop.
+"""Image files streamed through ``tf.data``: the order shuffled first, JPEGs decoded only inside their crop.
 
-The first pass over a folder never waits for a shuffle buffer of decoded images: the file names
-are shuffled (cheap), then decoded in parallel. A JPEG is cropped by ``tf.io.decode_and_crop_jpeg``,
-which skips the entropy decoding of the blocks outside the window (libjpeg-turbo's partial decode);
-other formats go through ``tf.io.decode_image`` and the same centre crop. The crop and the resize
-are ``gantk.data.resize.square_uint8``'s, so the pixels match the in-memory sources.
+An epoch never waits for a shuffle buffer of decoded images: the order (file names, or example
+indices) is shuffled first, cheaply, then the files are decoded in parallel as they are read. A JPEG
+is cropped by ``tf.io.decode_and_crop_jpeg``, which skips the entropy decoding of the blocks outside
+the window (libjpeg-turbo's partial decode); other formats go through ``tf.io.decode_image`` and the
+same centre crop. The crop and the resize are ``gantk.data.resize.square_uint8``'s, so the pixels
+match the in-memory sources. The map functions are traced without AutoGraph (they hold no Python
+control flow), which keeps the first batch free of AutoGraph's source conversion.
 """
 
 import tensorflow as tf
@@ -12,6 +14,11 @@ import tensorflow as tf
 from gantk.data.resize import square_uint8
 
 JPEG_PATTERN = r"(?i).*\.jpe?g"
+
+
+def plain_function(fn):
+    """``fn`` for ``tf.data``'s ``map``, traced as written, without AutoGraph's conversion."""
+    return tf.autograph.experimental.do_not_convert(fn)
 
 
 def centre_window(shape, crop=None):
@@ -44,12 +51,18 @@ def decode_square(path, image_size, channels=3, crop=None):
     return tf.cond(is_jpeg, lambda: jpeg_square(contents, image_size, channels, crop), other)
 
 
+def seeded_order(count, seed):
+    """The indices ``0 .. count - 1`` in an order that is a pure function of the int64 ``seed``."""
+    seed = tf.cast(seed, tf.int64)
+    return tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=tf.stack([seed, seed // 2**32]))
+
+
 def file_images(paths, image_size, channels=3, crop=None, workers=None, seed=0):
     """Unbatched ``{"image"}`` examples of ``paths`` in a seeded shuffled order, decoded by ``workers`` threads
     (default: tf.data's autotuning)."""
-    names = tf.data.Dataset.from_tensor_slices(list(paths)).shuffle(len(paths), seed=seed, reshuffle_each_iteration=False)
+    names = tf.data.Dataset.from_tensor_slices(tf.gather(tf.constant(list(paths)), seeded_order(len(paths), seed)))
     dataset = names.map(
-        lambda path: {"image": decode_square(path, image_size, channels, crop)},
+        plain_function(lambda path: {"image": decode_square(path, image_size, channels, crop)}),
         num_parallel_calls=workers or tf.data.AUTOTUNE, deterministic=False,
     )
     if workers:
@@ -58,3 +71,16 @@ def file_images(paths, image_size, channels=3, crop=None, workers=None, seed=0):
         options.threading.max_intra_op_parallelism = 1
         dataset = dataset.with_options(options)
     return dataset
+
+
+def indexed_examples(example, count, order=None):
+    """Examples ``example(index)`` for the indices ``order`` (default: ``0 .. count - 1``), decoded in parallel
+    and kept in that order; an example whose decoding fails is left out."""
+    indices = tf.data.Dataset.from_tensor_slices(tf.range(count, dtype=tf.int64) if order is None else order)
+    examples = indices.map(plain_function(example), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return examples.ignore_errors()
+
+
+def streamed_epochs(example, count):
+    """``stream(seed)`` for ``ImageData.stream``: every example once, in ``seeded_order(count, seed)``."""
+    return lambda seed: indexed_examples(example, count, seeded_order(count, seed))

@@ -69,3 +69,5 @@ class BundledSource:
     splits: tuple = ()
     configs: tuple = ()
     takes_n: bool = False
+    config_labels: dict = None
+    """``{config: [class names]}`` when each configuration labels the examples differently."""

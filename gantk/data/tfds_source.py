@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from gantk.data.resize import square_uint8
 from gantk.data.source import DatasetFacts, ImageData
-from gantk.data.stream import jpeg_square, plain_function
+from gantk.data.stream import exact_window, jpeg_square, jpeg_window, plain_function, resized_in_batches
 from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
@@ -55,7 +55,8 @@ def tfds_facts(name, data_dir=None):
 def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir=None, download=True):
     """A tensorflow-datasets image dataset as uint8 squares; ``celeb_a`` gets DCGAN's face crop.
 
-    JPEG-encoded images (CelebA's) are decoded inside the crop window only (``gantk.data.stream``).
+    JPEG-encoded images (CelebA's) are decoded inside the crop window only (``gantk.data.stream``), and
+    when the declared image size holds the whole crop, the crops are resized a batch at a time.
     ``dataset`` holds the examples in tensorflow-datasets' order (cached in memory when they fit);
     training reads ``stream``: encoded examples shuffled, then decoded (``encoded_epoch``), so its
     first step waits for a few thousand records read, not for tens of thousands of images decoded.
@@ -82,8 +83,13 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
     if label is not None and hasattr(label, "names"):
         label_names = list(label.names)
 
+    height, width = image_feature.shape[:2]
+    windows_in_batches = jpeg and crop and height and width and min(height, width) >= crop
+
     def to_example(example):
-        if jpeg:
+        if windows_in_batches:
+            out = {"image": exact_window(jpeg_window(example["image"], crop), crop)}
+        elif jpeg:
             out = {"image": jpeg_square(example["image"], image_size, channels, crop=crop)}
         else:
             out = {"image": square_uint8(image_feature.decode_example(example["image"]), image_size, channels, crop=crop)}
@@ -91,10 +97,14 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
             out["label"] = tf.cast(example["label"], tf.int32)
         return out
 
+    def decoded(encoded_examples, **deterministic):
+        examples = encoded_examples.map(plain_function(to_example), num_parallel_calls=tf.data.AUTOTUNE, **deterministic)
+        return resized_in_batches(examples, image_size, channels) if windows_in_batches else examples
+
     num_examples = builder.info.splits[split].num_examples if split in builder.info.splits else None
     if num_examples is None:
         num_examples = int(encoded.reduce(0, lambda count, _: count + 1))
-    dataset = encoded.map(plain_function(to_example), num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = decoded(encoded)
     if num_examples * image_size * image_size * channels <= IN_MEMORY_CACHE_BYTES:
         dataset = dataset.cache()
     return ImageData(
@@ -103,9 +113,7 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
         num_examples=num_examples,
         element_shape=(image_size, image_size, channels),
         label_names=label_names,
-        stream=lambda seed: encoded_epoch(encoded, num_examples, seed).map(
-            plain_function(to_example), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True,
-        ),
+        stream=lambda seed: decoded(encoded_epoch(encoded, num_examples, seed), deterministic=True),
         summary={
             "source": "tensorflow-datasets",
             "name": name,

@@ -27,6 +27,18 @@ def test_list_names_variants_and_datasets():
     assert "dcgan" in result.output and "digits" in result.output and "celeb_a" in result.output
 
 
+def test_list_names_each_shapes_label_form_and_the_registry_takes_each():
+    from gantk.data import registered
+    from gantk.data.shapes import ATTRIBUTE_VALUES
+
+    lines = [line.split() for line in run("list").output.splitlines() if line.strip().startswith("shapes/")]
+    assert [words[0] for words in lines] == [f"shapes/{attribute}" for attribute in ATTRIBUTE_VALUES]
+    for words in lines:
+        attribute = words[0].split("/")[1]
+        assert registered(words[0])[1] == attribute
+        assert ATTRIBUTE_VALUES[attribute][-1] in " ".join(words)
+
+
 def test_train_then_sample_png_and_npy(tmp_path):
     run_dir = tmp_path / "run"
     result = run("train", "dcgan", "--dataset", "digits", "--steps", 3, "--out", run_dir, *TINY_FLAGS)

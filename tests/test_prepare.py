@@ -67,6 +67,9 @@ def test_prepared_celeb_a_has_its_splits_and_dcgans_centre_crop(celeb_a_data_dir
     assert (centre[..., 1] > 150).all() and (centre[..., 2] < 90).all(), "green inside"
     for edge in (image[0], image[-1], image[:, 0], image[:, -1]):
         assert (edge[:, 2] > 150).all() and (edge[:, 1] < 90).all(), "the blue band of the crop's border is the edge"
+    in_order = [example["image"] for example in data.dataset.as_numpy_iterator()]
+    streamed = [example["image"] for example in data.stream(3).as_numpy_iterator()]
+    assert sorted(map(bytes, streamed)) == sorted(map(bytes, in_order)), "training's stream: the same crops, resized alike"
 
 
 def test_training_finds_manual_files_in_the_data_dir_before_any_network_check(tmp_path, celeb_a_files):

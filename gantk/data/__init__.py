@@ -59,6 +59,17 @@ def default_split(spec):
     return source.splits[0] if source is not None and source.splits else "train"
 
 
+def check_split(spec, split):
+    """``split``, when a bundled dataset or a folder has it (a tensorflow-datasets split is checked when its
+    builder loads); found without TensorFlow."""
+    source, _ = registered(check_spec(spec))
+    if source is not None and source.splits and split not in source.splits:
+        raise DatasetError(f"Argument `split` of dataset {spec!r} must be one of {', '.join(source.splits)}. Received: split={split!r}")
+    if source is None and looks_like_path(spec) and split not in ("train", "all"):
+        raise DatasetError(f"A folder dataset has one split, train (or all). Received: split={split!r}")
+    return split
+
+
 def describe_dataset(spec, data_dir=None):
     """The ``DatasetFacts`` of a dataset spec, found without loading its examples."""
     source, _ = registered(check_spec(spec))
@@ -81,7 +92,7 @@ def first_examples(data, n):
     """``data`` cut to its first ``n`` examples, with its per-example extras cut alike."""
     n = min(int(n), data.num_examples)
     return dataclasses.replace(
-        data, dataset=data.dataset.take(n), num_examples=n,
+        data, dataset=data.dataset.take(n), num_examples=n, stream=None,
         attributes=None if data.attributes is None else data.attributes[:n],
         captions=None if data.captions is None else data.captions[:n],
     )
@@ -99,11 +110,9 @@ def load_dataset(spec, image_size=None, channels=None, split=None, data_dir=None
         raise DatasetError(f"Argument `n` must be a positive number of examples. Received: n={n!r}")
     image_size = image_size or facts.image_size
     channels = channels or facts.channels
-    split = split or default_split(spec)
+    split = check_split(spec, split or default_split(spec))
     source, config = registered(spec)
     if source is not None:
-        if source.splits and split not in source.splits:
-            raise DatasetError(f"Argument `split` of dataset {spec!r} must be one of {', '.join(source.splits)}. Received: split={split!r}")
         extra = dict(split=split) if source.splits else {}
         extra.update(dict(config=config) if source.configs else {})
         extra.update(dict(n=n) if source.takes_n else {})
@@ -111,8 +120,6 @@ def load_dataset(spec, image_size=None, channels=None, split=None, data_dir=None
     elif looks_like_path(spec):
         from gantk.data.folder import load_folder_images
 
-        if split not in ("train", "all"):
-            raise DatasetError(f"A folder dataset has one split, train (or all). Received: split={split!r}")
         data = load_folder_images(os.path.expanduser(spec), image_size=image_size, channels=channels or 3)
     else:
         from gantk.data.tfds_source import load_tfds_images

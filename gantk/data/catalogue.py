@@ -7,12 +7,13 @@ seconds; the list is saved per tensorflow-datasets version in gantk's cache fold
 
 import json
 import os
-from importlib import metadata
 
 from gantk.files import default_cache_dir, write_json_atomically
 
 
 def tfds_version():
+    from importlib import metadata
+
     try:
         return metadata.version("tensorflow-datasets")
     except metadata.PackageNotFoundError:

@@ -1,7 +1,8 @@
 """A folder of the user's own images, searched recursively.
 
 First-level subfolder names become labels when every image sits in one, as Keras'
-``image_dataset_from_directory`` does. Links are followed once per real file or folder; unreadable
+``image_dataset_from_directory`` does. JPEGs are streamed (decoded as training reads them), other
+formats decoded with Pillow when the folder loads. Links are followed once per real file or folder; unreadable
 files and image names that are not regular files (a FIFO, a broken link) are skipped and counted in
 one warning, and training keeps the complete list in the run folder.
 """
@@ -15,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from gantk.data.source import ImageData
+from gantk.data.stream import indexed_examples, jpeg_square, streamed_epochs
 from gantk.data.summary import preprocessing
 from gantk.errors import DatasetError
 
@@ -22,6 +24,11 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 SKIPPED_REPORT = "skipped-files.txt"
 """Name of the complete list of skipped files that training writes in the run folder."""
 MAX_WARNED_NAMES = 10
+
+
+def identity(status):
+    """What names one real file or folder, whatever link or path led to it: its device and inode."""
+    return status.st_dev, status.st_ino
 
 
 def find_images(folder):
@@ -33,11 +40,15 @@ def find_images(folder):
     (a FIFO, a socket, a broken link); ``duplicates`` the number of paths that led to a file already found.
     """
     paths, skipped, duplicates = [], [], 0
-    seen_dirs, seen_files = {os.path.realpath(folder)}, set()
+    seen_dirs, seen_files = {identity(os.stat(folder))}, set()
     for root, dirs, files in os.walk(folder, followlinks=True):
         dirs.sort()
         for name in list(dirs):
-            real = os.path.realpath(os.path.join(root, name))
+            try:
+                real = identity(os.stat(os.path.join(root, name)))
+            except OSError:
+                dirs.remove(name)
+                continue
             if real in seen_dirs:
                 dirs.remove(name)
             seen_dirs.add(real)
@@ -46,18 +57,17 @@ def find_images(folder):
                 continue
             path = os.path.join(root, name)
             try:
-                mode = os.stat(path).st_mode
+                status = os.stat(path)
             except OSError as error:
                 skipped.append((path, f"cannot be opened ({error.strerror or error})"))
                 continue
-            if not stat.S_ISREG(mode):
+            if not stat.S_ISREG(status.st_mode):
                 skipped.append((path, "not a regular file"))
                 continue
-            real = os.path.realpath(path)
-            if real in seen_files:
+            if identity(status) in seen_files:
                 duplicates += 1
                 continue
-            seen_files.add(real)
+            seen_files.add(identity(status))
             paths.append(path)
     relative = [os.path.relpath(p, folder).split(os.sep) for p in paths]
     if paths and all(len(parts) > 1 for parts in relative):
@@ -141,8 +151,57 @@ def reason_counts(items):
     return "; ".join(f"{count} {reason}" for reason, count in sorted(counts.items()))
 
 
+JPEG_START, JPEG_END = b"\xff\xd8\xff", b"\xff\xd9"
+
+
+def is_complete_jpeg(path):
+    """Whether ``path`` begins with a JPEG's start-of-image marker and ends with its end-of-image marker: a
+    header check of five bytes, which a truncated or misnamed file fails."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        size = os.fstat(handle).st_size
+        return size > 4 and os.pread(handle, 3, 0) == JPEG_START and os.pread(handle, 2, size - 2) == JPEG_END
+    except OSError:
+        return False
+    finally:
+        os.close(handle)
+
+
+def folder_example(paths, rows, memory, labels, image_size, channels):
+    """``example(index)``: file ``index`` decoded as it is read (a JPEG, ``rows[index] < 0``) or its image
+    decoded before training (row ``rows[index]`` of ``memory``), with its label when there are labels."""
+    paths, rows = tf.constant(paths), tf.constant(rows, tf.int64)
+    memory = tf.constant(memory)
+
+    def example(index):
+        row = rows[index]
+        if len(memory):
+            image = tf.cond(
+                row < 0, lambda: jpeg_square(tf.io.read_file(paths[index]), image_size, channels),
+                lambda: tf.gather(memory, tf.maximum(row, 0)),
+            )
+        else:
+            image = jpeg_square(tf.io.read_file(paths[index]), image_size, channels)
+        out = {"image": image}
+        if labels is not None:
+            out["label"] = tf.gather(labels, index)
+        return out
+
+    return example
+
+
 def load_folder_images(folder, image_size=64, channels=3):
-    """Every readable image under ``folder`` as uint8 ``[image_size, image_size, channels]``."""
+    """Every readable image under ``folder`` as uint8 ``[image_size, image_size, channels]``.
+
+    JPEGs that pass ``is_complete_jpeg`` are decoded as they are read, by training's ``stream``
+    (``gantk.data.stream``); every other file is decoded with Pillow now (16-bit levels scaled,
+    transparency composited on white, unreadable files skipped and named), so the up-front cost is
+    the header check, not the decoding, of a folder of JPEGs. A JPEG that passes the header check but
+    cannot be decoded is left out of each pass.
+    """
     if not os.path.isdir(folder):
         raise DatasetError(f"Dataset folder {folder!r} does not exist or is not a directory.")
     paths, labels, names, skipped, duplicates = find_images(folder)
@@ -151,11 +210,13 @@ def load_folder_images(folder, image_size=64, channels=3):
             f"Dataset folder {folder!r} holds no image files ({', '.join(IMAGE_EXTENSIONS)}), searched recursively."
         )
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        decoded = list(pool.map(lambda p: read_image(p, image_size, channels), paths))
-    keep = [i for i, (image, _) in enumerate(decoded) if image is not None]
+        streamed = list(pool.map(lambda p: p.lower().endswith((".jpg", ".jpeg")) and is_complete_jpeg(p), paths, chunksize=256))
+        others = [path for path, jpeg in zip(paths, streamed) if not jpeg]
+        decoded = dict(zip(others, pool.map(lambda p: read_image(p, image_size, channels), others)))
     found = len(paths) + len(skipped)
-    skipped = skipped + [(paths[i], note) for i, (image, note) in enumerate(decoded) if image is None]
-    composited = [(paths[i], note) for i, (image, note) in enumerate(decoded) if note == ALPHA_NOTE]
+    skipped = skipped + [(path, note) for path, (image, note) in decoded.items() if image is None]
+    composited = [(path, note) for path, (image, note) in decoded.items() if note == ALPHA_NOTE]
+    keep = [i for i, path in enumerate(paths) if streamed[i] or decoded[path][0] is not None]
     if not keep:
         raise DatasetError(f"Dataset folder {folder!r} has {len(paths)} image files but none could be read.")
     if skipped:
@@ -169,16 +230,20 @@ def load_folder_images(folder, image_size=64, channels=3):
             f"{len(composited)} image(s) in {folder!r} have transparency, composited on white: {names_of(composited, folder)}.",
             stacklevel=2,
         )
-    images = np.stack([decoded[i][0] for i in keep])
-    elements = {"image": images}
-    if labels is not None:
-        elements["label"] = np.asarray([labels[i] for i in keep], dtype=np.int32)
+    in_memory = [paths[i] for i in keep if not streamed[i]]
+    memory = np.stack([decoded[path][0] for path in in_memory]) if in_memory else np.zeros((0, image_size, image_size, channels), np.uint8)
+    row_of = {path: row for row, path in enumerate(in_memory)}
+    rows = [row_of.get(paths[i], -1) for i in keep]
+    kept_labels = None if labels is None else tf.constant([labels[i] for i in keep], tf.int32)
+    example = folder_example([paths[i] for i in keep], rows, memory, kept_labels, image_size, channels)
+    streamed_count = len(keep) - len(in_memory)
     return ImageData(
         name=os.path.abspath(folder),
-        dataset=tf.data.Dataset.from_tensor_slices(elements),
+        dataset=indexed_examples(example, len(keep)),
         num_examples=len(keep),
         element_shape=(image_size, image_size, channels),
         label_names=names,
+        stream=streamed_epochs(example, len(keep)) if streamed_count else None,
         summary={
             "source": "folder",
             "path": os.path.abspath(folder),
@@ -190,6 +255,12 @@ def load_folder_images(folder, image_size=64, channels=3):
             "skipped_files": [{"path": path, "reason": reason} for path, reason in skipped],
             "links_to_files_already_read": duplicates,
             "alpha_composited": len(composited),
-            "preprocessing": preprocessing(size=image_size, channels=channels, resample="Lanczos (Pillow)"),
+            "decoded_as_read": streamed_count,
+            "decoded_before_training": len(in_memory),
+            "preprocessing": preprocessing(
+                size=image_size, channels=channels,
+                resample="JPEGs: antialiased bilinear (TensorFlow), decoded inside the crop as they are read; "
+                "other formats: Lanczos (Pillow), decoded before training",
+            ),
         },
     )

@@ -2,6 +2,7 @@
 
 import tensorflow as tf
 
+from gantk.data.stream import plain_function
 from gantk.errors import DatasetError
 from gantk.pixels import tensor_from_uint8
 
@@ -36,7 +37,8 @@ def tensorflow_seed(seed):
 def training_batches(data, examples_per_step, seed=0, start_step=0):
     """An endless dataset of batches of ``examples_per_step`` examples, beginning at ``start_step``.
 
-    Epoch ``e`` is the data shuffled with seed ``(seed, e)`` and cut into whole batches, so the batches
+    Epoch ``e`` is the data shuffled with seed ``(seed, e)`` (by ``data.stream`` when the data is decoded
+    as it is read, else by a shuffle buffer) and cut into whole batches, so the batches
     are a pure function of the seed and the step: a resumed run sees exactly the batches the
     uninterrupted run would have seen. The shuffle's graph-level seed is ``tensorflow_seed(seed)``,
     the global seed ``gantk.training.build.seed_everything`` sets, whatever the caller's global seed is.
@@ -47,11 +49,13 @@ def training_batches(data, examples_per_step, seed=0, start_step=0):
 
     def epoch_batches(epoch):
         tf.random.set_seed(tensorflow_seed(seed))
-        shuffled = examples.shuffle(
-            min(data.num_examples, SHUFFLE_BUFFER), seed=tf.cast(seed, tf.int64) * 1_000_003 + epoch, reshuffle_each_iteration=False
-        )
+        epoch_seed = tf.cast(seed, tf.int64) * 1_000_003 + epoch
+        if data.stream is not None:
+            shuffled = data.stream(epoch_seed)
+        else:
+            shuffled = examples.shuffle(min(data.num_examples, SHUFFLE_BUFFER), seed=epoch_seed, reshuffle_each_iteration=False)
         return shuffled.batch(examples_per_step, drop_remainder=True)
 
-    batches = tf.data.Dataset.counter(first_epoch).flat_map(epoch_batches).skip(offset)
-    batches = batches.map(scale_images, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    batches = tf.data.Dataset.counter(first_epoch).flat_map(plain_function(epoch_batches)).skip(offset)
+    batches = batches.map(plain_function(scale_images), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return batches.prefetch(tf.data.AUTOTUNE)

@@ -300,4 +300,5 @@ SOURCE = BundledSource(
     splits=tuple(SPLITS),
     configs=ATTRIBUTES,
     takes_n=True,
+    config_labels={name: list(values) for name, values in ATTRIBUTE_VALUES.items()},
 )

@@ -28,6 +28,11 @@ class ImageData:
     summary: dict = field(default=None)
     """Where the examples came from and how they were made, filled by each source: ``source`` (bundled,
     folder, tensorflow-datasets) with its own facts, and ``preprocessing``; see ``gantk.data.summary``."""
+    stream: Callable = None
+    """For examples decoded from files as they are read: ``stream(seed)`` gives one epoch of them in an
+    order that is a pure function of the int64 ``seed`` tensor, with no shuffle buffer of decoded
+    examples to fill first; training shuffles with it instead of a buffer. None for data held in
+    memory, and for any copy cut to other examples."""
 
     @property
     def num_classes(self):
@@ -64,3 +69,5 @@ class BundledSource:
     splits: tuple = ()
     configs: tuple = ()
     takes_n: bool = False
+    config_labels: dict = None
+    """``{config: [class names]}`` when each configuration labels the examples differently."""

@@ -31,7 +31,9 @@ def subset(data, images, labels, name=None):
     import tensorflow as tf
 
     examples = {"image": images} if labels is None else {"image": images, "label": labels.astype(np.int32)}
-    return dataclasses.replace(data, name=name or data.name, dataset=tf.data.Dataset.from_tensor_slices(examples), num_examples=len(images))
+    return dataclasses.replace(
+        data, name=name or data.name, dataset=tf.data.Dataset.from_tensor_slices(examples), num_examples=len(images), stream=None,
+    )
 
 
 def saved_split(dataset, split, num_examples):

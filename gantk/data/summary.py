@@ -36,9 +36,11 @@ def summary_lines(summary):
     """Lines for the log: the source, the examples and the preprocessing, the classes."""
     source = summary.get("source")
     if source == "folder":
+        streamed = summary.get("decoded_as_read")
         origin = (
             f"folder {summary['path']}: {summary['read']} images read, {summary['skipped']} skipped"
             + (f" ({summary['skipped_reasons']}; list in {summary['skipped_report']})" if summary.get("skipped") else "")
+            + (f"; {streamed} JPEGs passed the header check and are decoded as training reads them" if streamed else "")
         )
     elif source == "tensorflow-datasets":
         origin = (

@@ -10,7 +10,7 @@ import hashlib
 import json
 
 from gantk import __version__, zoo
-from gantk.data import default_split, describe_dataset
+from gantk.data import check_split, default_split, describe_dataset
 from gantk.data.splits import saved_split
 from gantk.errors import ConfigError, RunDirError
 from gantk.files import write_text_atomically
@@ -113,7 +113,7 @@ def resolve_config(variant, **settings):
 def with_geometry(config):
     """``config`` with ``data_kind``, ``image_size``, ``channels`` and ``image_shape`` decided from its dataset."""
     facts = describe_dataset(config.dataset, config.data_dir)
-    config = dataclasses.replace(config, split=config.split or default_split(config.dataset))
+    config = dataclasses.replace(config, split=check_split(config.dataset, config.split or default_split(config.dataset)))
     recipe = zoo.get(config.variant)
     if recipe.data_kind not in ("any", facts.kind):
         raise ConfigError(

@@ -23,7 +23,10 @@ def discriminator(config):
 
 
 def model_options(config):
-    return dict(supervised_weight=config.supervised_weight, adversarial_weight=config.adversarial_weight)
+    return dict(
+        supervised_weight=config.supervised_weight, adversarial_weight=config.adversarial_weight,
+        classifier_ema=config.discriminator_ema,
+    )
 
 
 def prepare_data(config, data):
@@ -59,5 +62,6 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     batches=batches,
     classifier=True,
-    takes=("labeled_per_class", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise"),
+    takes=("labeled_per_class", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise",
+           "discriminator_ema"),
 )

@@ -74,6 +74,13 @@ def test_the_digits_split_is_the_probe_split_and_training_never_sees_the_held_ou
     assert sorted(batch) == ["image", "labeled_image", "labeled_label"]
     assert batch["labeled_image"].shape == (8, 8, 8, 1) and batch["image"].dtype == tf.float32
 
+    everything = split_labeled(train_part, 10, seed=0, unlabeled="all")
+    assert everything.num_examples == 1347 and everything.record()["unlabeled_source"] == "all"
+    np.testing.assert_array_equal(to_arrays(everything)[0], probe_train)
+    np.testing.assert_array_equal(to_arrays(everything.labeled)[0], to_arrays(split.labeled)[0])
+    with pytest.raises(ConfigError, match="unlabeled"):
+        split_labeled(train_part, 10, seed=0, unlabeled="some")
+
 
 def test_semi_supervised_batches_resume_exactly():
     split = split_labeled(load_dataset("digits", image_size=8, split="train"), 1, seed=0)

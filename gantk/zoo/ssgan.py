@@ -34,7 +34,7 @@ def prepare_data(config, data):
     examples (the draw is recorded in the run's ``data.json``)."""
     from gantk.data.semi_supervised import split_labeled
 
-    return split_labeled(data, config.labeled_per_class, config.seed)
+    return split_labeled(data, config.labeled_per_class, config.seed, unlabeled=config.unlabeled)
 
 
 def batches(*args, **kwargs):
@@ -62,6 +62,6 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     batches=batches,
     classifier=True,
-    takes=("labeled_per_class", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise",
+    takes=("labeled_per_class", "unlabeled", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise",
            "discriminator_ema"),
 )

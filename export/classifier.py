@@ -83,13 +83,14 @@ def model_card(metadata, differences, files, recipe):
 
 
 def export_classifier(gan, config, out_dir, training_step, formats=DEFAULT_FORMATS, opset=None, log=print):
-    """Export ``gan.discriminator`` of a classifier run into ``out_dir``; returns ``(files, differences)``."""
+    """Export ``gan.inference_classifier`` (the discriminator, or its weight average) of a classifier run into
+    ``out_dir``; returns ``(files, differences)``."""
     from gantk.export.runtime import Classifier
 
     formats = check_formats(formats)
     opset = onnx_export.check_opset(opset)
     check_target(out_dir, EXPORT_FILES, kind="Classifier export")
-    model = serving.float32_model(gan.discriminator)
+    model = serving.float32_model(gan.inference_classifier)
     serve, specs = serving_function(model, config.image_shape)
     metadata = metadata_props(config, training_step)
     images = parity_images(config.image_shape)

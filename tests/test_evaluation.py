@@ -87,7 +87,10 @@ def test_evaluate_writes_scores_with_their_protocol_and_reuses_the_reference(tin
     assert "FID" in result.output and "Extracting reference features" in result.output
     record = json.loads(out.read_text())
     assert record["kind"] == "images"
-    assert set(record["scores"]) == {"fid", "kid", "kid_std", "precision", "recall", "is", "is_std", "is_real"}
+    assert set(record["scores"]) == {
+        "fid", "kid", "kid_std", "precision", "recall", "is", "is_std", "is_real", "confident", "confident_real",
+    }
+    assert 0 <= record["scores"]["confident"] <= 1 and "confident (p >= 0.8)" in result.output
     protocol = record["protocol"]
     assert protocol["extractor"] == "classifier" and protocol["resize"].startswith("none (16x16x1")
     assert protocol["n_fake"] == 64 and protocol["n_real"] == 64 and protocol["step"] == 4

@@ -242,6 +242,6 @@ def test_the_shared_training_settings_apply_to_every_level(settings):
     gan.fit(training_batches(data, 4 * config.d_steps, seed=0), steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
     assert int(gan.d_optimizer.iterations.numpy()) == 2 * config.d_steps and int(gan.g_optimizer.iterations.numpy()) == 2
     if gan.average is not None:
-        averaged = gan.average.generator.get_layer("generator_16").variables[0].numpy()
+        averaged = gan.average.model.get_layer("generator_16").variables[0].numpy()
         trained = gan.generator.get_layer("generator_16").variables[0].numpy()
-        assert not np.allclose(averaged, trained) and gan.level_generators()[1] is gan.average.generator.get_layer("generator_16")
+        assert not np.allclose(averaged, trained) and gan.level_generators()[1] is gan.average.model.get_layer("generator_16")

@@ -406,3 +406,11 @@ def test_mode_coverage_rejects_bad_arguments(samples, std, match):
 def test_metrics_import_without_tensorflow():
     code = "import sys, gantk.metrics; sys.exit(bool({'tensorflow', 'keras'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_confident_share_counts_rows_whose_top_probability_reaches_the_threshold():
+    from gantk.metrics import confident_fraction
+
+    probabilities = np.array([[0.9, 0.1], [0.5, 0.5], [0.2, 0.8], [0.79, 0.21]])
+    assert confident_fraction(probabilities) == 0.5
+    assert confident_fraction(probabilities, threshold=0.5) == 1.0

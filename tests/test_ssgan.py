@@ -74,6 +74,13 @@ def test_the_digits_split_is_the_probe_split_and_training_never_sees_the_held_ou
     assert sorted(batch) == ["image", "labeled_image", "labeled_label"]
     assert batch["labeled_image"].shape == (8, 8, 8, 1) and batch["image"].dtype == tf.float32
 
+    everything = split_labeled(train_part, 10, seed=0, unlabeled="all")
+    assert everything.num_examples == 1347 and everything.record()["unlabeled_source"] == "all"
+    np.testing.assert_array_equal(to_arrays(everything)[0], probe_train)
+    np.testing.assert_array_equal(to_arrays(everything.labeled)[0], to_arrays(split.labeled)[0])
+    with pytest.raises(ConfigError, match="unlabeled"):
+        split_labeled(train_part, 10, seed=0, unlabeled="some")
+
 
 def test_semi_supervised_batches_resume_exactly():
     split = split_labeled(load_dataset("digits", image_size=8, split="train"), 1, seed=0)
@@ -86,7 +93,7 @@ def test_semi_supervised_batches_resume_exactly():
 @pytest.mark.slow
 def test_ssgan_runs_classify_evaluate_and_export_a_classifier(tmp_path):
     run_dir = tmp_path / "ssgan"
-    result = run("train", "ssgan", "--steps", 3, "--out", run_dir, *TINY_SSGAN)
+    result = run("train", "ssgan", "--steps", 3, "--discriminator-ema", 0.5, "--out", run_dir, *TINY_SSGAN)
     assert result.exit_code == 0, result.output
     record = json.loads((run_dir / "data.json").read_text())
     assert record["labeled"] == 20 and record["unlabeled"] == 1347 - 20 and max(record["labeled_indices"]) < 1347
@@ -131,7 +138,7 @@ def test_ssgan_runs_classify_evaluate_and_export_a_classifier(tmp_path):
 
 def test_ssgan_resumes_exactly(tmp_path):
     settings = dict(dataset="digits", image_size=16, batch_size=8, latent_dim=8, seed=0)
-    options = dict(d_hidden=[16, 16], g_hidden=[16], labeled_per_class=1)
+    options = dict(d_hidden=[16, 16], g_hidden=[16], labeled_per_class=1, discriminator_ema=0.9)
 
     def quiet(steps, out, resume=False):
         config = resolve_config("ssgan", steps=steps, **options, checkpoint_every=2, **settings)
@@ -140,6 +147,7 @@ def test_ssgan_resumes_exactly(tmp_path):
             return {key: stored[key] for key in stored.files}
 
     straight = quiet(4, tmp_path / "straight")
+    assert any(key.startswith("discriminator_average/") for key in straight)
     quiet(2, tmp_path / "restarted")
     restarted = quiet(4, tmp_path / "restarted", resume=True)
     assert straight.keys() == restarted.keys()
@@ -167,6 +175,31 @@ def test_adversarial_weight_zero_trains_on_the_labelled_images_alone():
         weights.append([v.numpy() for v in gan.discriminator.trainable_variables])
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_the_discriminator_average_is_the_classifier_outside_training():
+    from gantk.training.build import build_compiled_gan, seed_everything
+    from gantk.training.run import batches_of, prepare_data, with_data
+
+    config = resolve_config(
+        "ssgan", dataset="digits", image_size=8, batch_size=8, latent_dim=4, seed=0,
+        d_hidden=[8], g_hidden=[8], labeled_per_class=1, discriminator_ema=0.75,
+    )
+    data = prepare_data(config, load_dataset("digits", image_size=8))
+    config = with_data(config, data)
+    batch = next(iter(batches_of(config)(data, 8)))
+    seed_everything(0)
+    gan = build_compiled_gan(config)
+    kernel = gan.discriminator.get_layer("logit").kernel
+    before = kernel.numpy()
+    gan.train_step(batch)
+    average = gan.inference_classifier.get_layer("logit").kernel.numpy()
+    np.testing.assert_allclose(average, 0.75 * before + 0.25 * kernel.numpy(), rtol=1e-5, atol=1e-7)
+    images = batch["labeled_image"]
+    np.testing.assert_allclose(gan.classify(images), gan.inference_classifier(images), rtol=1e-6)
+    assert not np.allclose(gan.classify(images), gan.discriminator(images, training=False))
+    with pytest.raises(ConfigError, match="discriminator_ema"):
+        build_compiled_gan(config.with_overrides(discriminator_ema=1.5))
 
 
 def test_any_variant_can_train_its_generator_by_feature_matching():

@@ -16,7 +16,7 @@ from gantk.nets.virtual_batch_norm import ReferenceBatch
 from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
 from gantk.training.run import load_run, with_data
-from gantk.training.weight_average import GeneratorAverage
+from gantk.training.weight_average import WeightAverage
 
 
 def small_generator():
@@ -28,14 +28,14 @@ def small_generator():
 
 def test_the_average_moves_by_the_decay_and_copies_integer_variables():
     generator = small_generator()
-    average = GeneratorAverage(generator, 0.75)
+    average = WeightAverage(generator, 0.75)
     kernel = generator.get_layer("dense").kernel.numpy()
     generator.get_layer("dense").kernel.assign(kernel + 4.0)
     generator.get_layer("ref").set_reference(np.array([5, 6]))
     average.update(generator)
-    np.testing.assert_allclose(average.generator.get_layer("dense").kernel.numpy(), kernel + 1.0, rtol=1e-6)
-    np.testing.assert_array_equal(average.generator.get_layer("ref").reference.numpy(), [5, 6])
-    assert not average.generator.trainable_variables
+    np.testing.assert_allclose(average.model.get_layer("dense").kernel.numpy(), kernel + 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(average.model.get_layer("ref").reference.numpy(), [5, 6])
+    assert not average.model.trainable_variables
 
 
 @pytest.mark.parametrize("decay", [0, 1, 1.5, "x"])

@@ -1,7 +1,8 @@
 """A few labelled examples and many unlabelled ones, drawn from one training split (Salimans et al. 2016, section 5).
 
 ``draw_labeled`` picks ``per_class`` examples of every class with ``numpy.random.default_rng(seed)``,
-so a run's seed fixes its labelled subset; the other examples of the split are used without their
+so a run's seed fixes its labelled subset; the other examples of the split (or, with
+``unlabeled="all"``, every example, as the code of Salimans et al. does) are used without their
 labels. ``semi_supervised_batches`` zips a seeded, resumable stream of unlabelled batches with one
 of labelled batches (the labelled set repeated as often as one step needs).
 """
@@ -28,12 +29,13 @@ class SemiSupervisedData(ImageData):
     """Positions of the labelled examples in the training split."""
     labeled_per_class: int = None
     seed: int = None
+    unlabeled_source: str = "rest"
 
     def record(self):
         """What the run's ``data.json`` keeps: which examples of the training split were labelled."""
         return dict(
             labeled_per_class=self.labeled_per_class, seed=self.seed, labeled=len(self.labeled_indices),
-            unlabeled=self.num_examples, labeled_indices=self.labeled_indices,
+            unlabeled=self.num_examples, unlabeled_source=self.unlabeled_source, labeled_indices=self.labeled_indices,
             note="Positions in the training split (for digits, the 1,347 images of the fixed 75/25 split of gantk probe).",
         )
 
@@ -53,23 +55,25 @@ def draw_labeled(labels, per_class, seed):
     return np.sort(np.concatenate(chosen))
 
 
-def split_labeled(data, per_class, seed):
-    """``SemiSupervisedData`` of a labelled training split: ``per_class`` labels each (None: every example labelled)."""
+def split_labeled(data, per_class, seed, unlabeled="rest"):
+    """``SemiSupervisedData`` of a labelled training split: ``per_class`` labels each (None: every example
+    labelled); the unlabelled stream is the ``rest`` of the split or ``all`` of it."""
     if not data.label_names:
         raise DatasetError(f"Semi-supervised training needs a labelled dataset; {data.name!r} has no labels.")
     images, labels = to_arrays(data)
-    if per_class is None:
-        labeled = np.arange(len(labels))
-        unlabeled = labeled
-    else:
-        labeled = draw_labeled(labels, int(per_class), seed)
-        unlabeled = np.setdiff1d(np.arange(len(labels)), labeled)
-    rest = subset(data, images[unlabeled], None)
+    if unlabeled not in ("rest", "all"):
+        raise ConfigError(f"Option `unlabeled` must be one of rest, all. Received: unlabeled={unlabeled!r}")
+    everything = np.arange(len(labels))
+    labeled = everything if per_class is None else draw_labeled(labels, int(per_class), seed)
+    plain = everything if unlabeled == "all" else np.setdiff1d(everything, labeled)
+    if not len(plain):
+        plain = everything
+    rest = subset(data, images[plain], None)
     return SemiSupervisedData(
         name=data.name, dataset=rest.dataset, num_examples=rest.num_examples, element_shape=data.element_shape,
         label_names=data.label_names, kind=data.kind,
         labeled=subset(data, images[labeled], labels[labeled]), labeled_indices=labeled.tolist(),
-        labeled_per_class=per_class, seed=int(seed),
+        labeled_per_class=per_class, seed=int(seed), unlabeled_source=unlabeled,
     )
 
 

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from gantk.errors import ConfigError
+from gantk.metrics.confidence import CONFIDENT, confident_fraction
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,11 +72,7 @@ def label_accuracy(images, labels):
     return dict(accuracy=float(np.mean(predicted == labels)), per_label=per_label)
 
 
-def confident_fraction(probabilities, threshold):
-    return float(np.mean(probabilities.max(axis=1) >= threshold))
-
-
-def sample_confidence(images, threshold=0.8):
+def sample_confidence(images, threshold=CONFIDENT):
     """How a classifier of real digits reads unlabelled ``images``: ``dict(confident_fraction,
     real_confident_fraction, class_counts, classes_seen)``."""
     classifier, (real_x, _) = confidence_classifier()

@@ -15,6 +15,8 @@ import numpy as np
 
 from gantk.errors import GantkError
 from gantk.metrics import (
+    CONFIDENT,
+    confident_fraction,
     feature_statistics,
     frechet_distance_from_statistics,
     inception_score,
@@ -103,9 +105,11 @@ def score_features(metrics, real_features, fake_features, fake_probabilities=Non
     if "is" in metrics:
         score = inception_score(fake_probabilities, splits=min(IS_SPLITS, len(fake_probabilities)))
         scores["is"], scores["is_std"] = score.mean, score.std
+        scores["confident"] = confident_fraction(fake_probabilities)
         if real_probabilities is not None:
             real = inception_score(real_probabilities, splits=min(IS_SPLITS, len(real_probabilities)))
             scores["is_real"] = real.mean
+            scores["confident_real"] = confident_fraction(real_probabilities)
     return {name: float(value) for name, value in scores.items()}
 
 
@@ -154,6 +158,9 @@ def format_table(result):
     if "is" in scores:
         real = f"; real images {scores['is_real']:.3f}" if "is_real" in scores else ""
         rows.append(("IS", f"{scores['is']:.3f} +- {scores['is_std']:.3f}{real}"))
+    if "confident" in scores:
+        real = f"; real images {scores['confident_real']:.3f}" if "confident_real" in scores else ""
+        rows.append((f"confident (p >= {CONFIDENT})", f"{scores['confident']:.3f}{real}"))
     if "accuracy" in scores:
         rows.append(("held-out accuracy", f"{scores['accuracy']:.4f} ({scores['errors']} errors in {scores['n_test']})"))
     for name, label in (("negative_elbo", "held-out -ELBO"), ("reconstruction_nll", "held-out reconstruction NLL")):

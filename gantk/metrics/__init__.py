@@ -4,6 +4,7 @@ Pure numpy and scipy (no TensorFlow), so importing them is fast: feature extract
 example Inception activations) happens elsewhere and hands arrays in.
 """
 
+from gantk.metrics.confidence import CONFIDENT, confident_fraction
 from gantk.metrics.frechet import (
     feature_statistics,
     frechet_distance,
@@ -23,6 +24,7 @@ from gantk.metrics.modes import (
 from gantk.metrics.precision_recall import PrecisionRecall, precision_recall
 
 __all__ = [
+    "CONFIDENT",
     "GRID25_STD",
     "RING8_RADIUS",
     "RING8_STD",
@@ -30,6 +32,7 @@ __all__ = [
     "KernelInceptionDistance",
     "ModeCoverage",
     "PrecisionRecall",
+    "confident_fraction",
     "feature_statistics",
     "frechet_distance",
     "frechet_distance_from_statistics",

@@ -11,7 +11,7 @@ from gantk.training.jit import resolve_jit_compile
 from gantk.training.lapgan import build_lapgan
 from gantk.training.optimizers import make_optimizers
 from gantk.training.precision import dtype_policy, loss_scaled
-from gantk.training.weight_average import GeneratorAverage
+from gantk.training.weight_average import WeightAverage
 
 
 def seed_everything(seed):
@@ -47,7 +47,7 @@ def build_gan(config):
         num_classes=config.num_classes if recipe.conditional else 0,
         seed=config.seed,
         instance_noise=tricks.instance_noise(config),
-        average=GeneratorAverage(generator, decay) if decay is not None else None,
+        average=WeightAverage(generator, decay) if decay is not None else None,
         **recipe.model_options(config),
     )
 

@@ -26,6 +26,7 @@ CHECKPOINT_DIR = "checkpoints"
 
 def state_groups(gan):
     """The variables of a compiled GAN, grouped so that a mismatch names the part that differs."""
+    classifier_average = getattr(gan, "classifier_average", None)
     return {
         "generator": gan.generator.variables,
         "discriminator": gan.discriminator.variables,
@@ -34,6 +35,7 @@ def state_groups(gan):
         "noise": [gan.seed_generator.state],
         "regularizers": [v for regularizer in gan.regularizers for v in getattr(regularizer, "variables", ())],
         "generator_average": gan.average.variables if gan.average is not None else [],
+        "discriminator_average": classifier_average.variables if classifier_average is not None else [],
     }
 
 

@@ -105,7 +105,7 @@ class GAN(keras.Model):
     @property
     def inference_generator(self):
         """The generator that samples, is saved and is exported: the weight average when there is one."""
-        return self.generator if self.average is None else self.average.generator
+        return self.generator if self.average is None else self.average.model
 
     def generate(self, z, labels=None, training=False):
         """Images of ``z`` (and ``labels``): from the trained generator in training, else from ``inference_generator``."""

@@ -21,7 +21,7 @@ from keras import metrics, ops
 from gantk.nets.lapgan import compose, pyramid_discriminator, pyramid_generator
 from gantk.nets.pyramid import gaussian_pyramid, upsample
 from gantk.training.gan import GAN
-from gantk.training.weight_average import GeneratorAverage
+from gantk.training.weight_average import WeightAverage
 
 
 class LAPGAN(GAN):
@@ -138,5 +138,5 @@ def build_lapgan(config, levels):
         levels.generators, levels.discriminators, levels.latent_sizes, config.image_shape[-1],
         loss=config.loss, d_steps=config.d_steps, label_smoothing=config.label_smoothing,
         clip_discriminator=config.clip_discriminator, num_classes=levels.num_classes, seed=config.seed,
-        average=(lambda generator: GeneratorAverage(generator, decay)) if decay is not None else None,
+        average=(lambda generator: WeightAverage(generator, decay)) if decay is not None else None,
     )

@@ -6,7 +6,9 @@ logsumexp_k l_k(x), and the usual real/fake objective (the run's loss pair) appl
 discriminator minimises supervised_weight * L_supervised (cross-entropy of the K classes on the
 labelled batch) plus adversarial_weight * L_unsupervised (real/fake on the unlabelled and generated
 batches); adversarial_weight 0 trains the same network on the labelled images alone. The
-generator's update is ``GAN``'s: feature matching (section 3.1) by default.
+generator's update is ``GAN``'s: feature matching (section 3.1) by default. With ``classifier_ema``
+a moving average of the discriminator's weights (``gantk.training.weight_average``) is the network
+that classifies outside training: in ``gantk evaluate``, ``gantk classify`` and the export.
 """
 
 import keras
@@ -14,6 +16,7 @@ import tensorflow as tf
 from keras import ops
 
 from gantk.training.gan import GAN
+from gantk.training.weight_average import WeightAverage
 from gantk.training.workers import reducible_logs
 
 
@@ -30,10 +33,13 @@ def supervised_loss(class_logits, labels):
 class SemiSupervisedGAN(GAN):
     """A GAN whose discriminator also classifies; batches carry ``labeled_image`` and ``labeled_label``."""
 
-    def __init__(self, *args, supervised_weight=1.0, adversarial_weight=1.0, **kwargs):
+    def __init__(self, *args, supervised_weight=1.0, adversarial_weight=1.0, classifier_ema=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.supervised_weight = float(supervised_weight)
         self.adversarial_weight = float(adversarial_weight)
+        self.classifier_average = (
+            None if classifier_ema is None else WeightAverage(self.discriminator, classifier_ema, "discriminator_ema")
+        )
         self.supervised_tracker = keras.metrics.Mean(name="supervised_loss")
         self.accuracy_tracker = keras.metrics.Mean(name="labeled_accuracy")
 
@@ -41,9 +47,14 @@ class SemiSupervisedGAN(GAN):
     def metrics(self):
         return [*super().metrics, self.supervised_tracker, self.accuracy_tracker]
 
+    @property
+    def inference_classifier(self):
+        """The network that classifies outside training and is exported: the weight average when there is one."""
+        return self.discriminator if self.classifier_average is None else self.classifier_average.model
+
     def classify(self, images, training=False):
-        """The K class logits of ``images``."""
-        return self.discriminator(images, training=training)
+        """The K class logits of ``images``: of the trained discriminator in training, else of ``inference_classifier``."""
+        return (self.discriminator if training else self.inference_classifier)(images, training=training)
 
     def discriminate(self, images, labels=None, training=False):
         return real_fake_logit(self.classify(images, training=training))
@@ -55,6 +66,8 @@ class SemiSupervisedGAN(GAN):
             d_loss, real_logits, fake_logits, supervised, accuracy = self.discriminator_update(
                 real, labeled[step :: self.d_steps], targets[step :: self.d_steps]
             )
+        if self.classifier_average is not None:
+            self.classifier_average.update(self.discriminator)
         g_loss = self.generator_update(real, None)
         if self.average is not None:
             self.average.update(self.generator)

@@ -23,7 +23,10 @@ def discriminator(config):
 
 
 def model_options(config):
-    return dict(supervised_weight=config.supervised_weight, adversarial_weight=config.adversarial_weight)
+    return dict(
+        supervised_weight=config.supervised_weight, adversarial_weight=config.adversarial_weight,
+        classifier_ema=config.discriminator_ema,
+    )
 
 
 def prepare_data(config, data):
@@ -31,7 +34,7 @@ def prepare_data(config, data):
     examples (the draw is recorded in the run's ``data.json``)."""
     from gantk.data.semi_supervised import split_labeled
 
-    return split_labeled(data, config.labeled_per_class, config.seed)
+    return split_labeled(data, config.labeled_per_class, config.seed, unlabeled=config.unlabeled)
 
 
 def batches(*args, **kwargs):
@@ -59,5 +62,6 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     batches=batches,
     classifier=True,
-    takes=("labeled_per_class", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise"),
+    takes=("labeled_per_class", "unlabeled", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise",
+           "discriminator_ema"),
 )

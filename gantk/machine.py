@@ -16,8 +16,8 @@ ISA_PREFIXES = ("sse", "ssse", "avx", "amx", "fma", "f16c", "vnni", "neon", "asi
 """/proc/cpuinfo flags that name vector instruction sets (the ones compute kernels dispatch on)."""
 
 ISA_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "XLA_FLAGS", "TF_NUM_INTRAOP_THREADS",
-                   "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
-"""Environment variables that change which kernels TensorFlow runs or with how many threads."""
+                   "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "ATEN_CPU_CAPABILITY")
+"""Environment variables that change which kernels TensorFlow (or the PyTorch reference) runs, or with how many threads."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,9 +52,14 @@ def isa_extensions(flags=None):
     return sorted(flag for flag in flags if flag.startswith(ISA_PREFIXES))
 
 
-def native_bf16(flags=None):
+def native_bf16(flags=None, environ=None):
+    """Whether oneDNN can compute bfloat16 natively here: the CPU has the instructions and
+    ``ONEDNN_MAX_CPU_ISA`` (when set) does not limit oneDNN below them."""
     flags = cpu_flags() if flags is None else flags
-    return any(flag in flags for flag in BF16_CPU_FLAGS)
+    environ = os.environ if environ is None else environ
+    limit = environ.get("ONEDNN_MAX_CPU_ISA", "ALL").upper()
+    allowed = limit == "ALL" or "BF16" in limit or "AMX" in limit or "FP16" in limit
+    return allowed and any(flag in flags for flag in BF16_CPU_FLAGS)
 
 
 def usable_cpus():

@@ -127,9 +127,12 @@ def test_onednn_in_the_environment_counts_as_explicit(plan):
 
 
 def test_bfloat16_is_a_candidate_only_where_the_cpu_computes_it(plan):
-    assert autotune.precision_choices("auto", frozenset({"avx2"})) == ("float32",)
-    assert autotune.precision_choices("auto", frozenset({"avx512_bf16"})) == ("float32", "mixed_bfloat16")
+    assert autotune.precision_choices("auto", frozenset({"avx2"}), {}) == ("float32",)
+    assert autotune.precision_choices("auto", frozenset({"avx512_bf16"}), {}) == ("float32", "mixed_bfloat16")
     assert autotune.precision_choices("float32", frozenset({"avx512_bf16"})) == ("float32",)
+    limited = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+    assert autotune.precision_choices("auto", frozenset({"avx512_bf16"}), limited) == ("float32",), "oneDNN kept to AVX2"
+    assert autotune.precision_choices("auto", frozenset({"amx_bf16"}), {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"})[1] == "mixed_bfloat16"
     wanted = autotune.candidates(config_of(precision="auto", jit_compile="off"), environ={}, flags=frozenset({"amx_bf16"}))
     assert {(c["onednn"], c["precision"]) for c in wanted} == {
         ("on", "float32"), ("on", "mixed_bfloat16"), ("off", "float32"), ("off", "mixed_bfloat16"),
@@ -170,6 +173,7 @@ def test_switched_off_by_the_environment(plan):
     assert plan(config_of(), probe, environ={autotune.AUTOTUNE_ENV: "off"})[0] == {} and probe.calls == []
 
 
+@pytest.mark.slow
 def test_train_auto_measures_logs_caches_and_records_the_choice(tmp_path, monkeypatch):
     """One tiny real run: the child process times the model, the log shows it, the cache and config.json keep it."""
     monkeypatch.setenv("GANTK_CACHE_DIR", str(tmp_path / "cache"))

@@ -78,20 +78,21 @@ def jit_choices(mode):
     return ("off", "on") if mode == "auto" else (mode,)
 
 
-def precision_choices(mode, flags=None):
+def precision_choices(mode, flags=None, environ=None):
     """``auto`` considers bfloat16 only where the CPU computes it natively."""
     if mode != "auto":
         return (mode,)
-    return ("float32", "mixed_bfloat16") if native_bf16(flags) else ("float32",)
+    return ("float32", "mixed_bfloat16") if native_bf16(flags, environ) else ("float32",)
 
 
 def candidates(config, environ=None, flags=None):
     """Every combination of the settings ``config`` leaves to measurement, as dicts of settings."""
+    environ = os.environ if environ is None else environ
     return [
         dict(zip(EXECUTION_SETTINGS, (jit, onednn, precision)))
         for onednn in onednn_choices(config.onednn, environ)
         for jit in jit_choices(config.jit_compile)
-        for precision in precision_choices(config.precision, flags)
+        for precision in precision_choices(config.precision, flags, environ)
     ]
 
 

@@ -42,7 +42,6 @@ class FakeProbe:
 def plan(tmp_path, monkeypatch):
     """``plan_execution`` on the test machine, with TensorFlow taken as not loaded and an empty environment."""
     monkeypatch.setattr(autotune, "loaded_onednn", lambda environ=None: None)
-    monkeypatch.delenv(autotune.RETUNE_ENV, raising=False)
     lines = []
 
     def planned(config, probe, environ=None, machine=MACHINE):
@@ -93,11 +92,10 @@ def test_another_model_or_machine_measures_again(plan, change):
     assert len(again.calls) == 2
 
 
-def test_retune_variable_measures_again(plan, monkeypatch):
+def test_retune_variable_measures_again(plan):
     plan(config_of(), FakeProbe())
-    monkeypatch.setenv(autotune.RETUNE_ENV, "1")
     again = FakeProbe(rates={**RATES, ("off", "on"): 500.0})
-    chosen, _ = plan(config_of(), again)
+    chosen, _ = plan(config_of(), again, environ={autotune.RETUNE_ENV: "1"})
     assert len(again.calls) == 2 and chosen == {"jit_compile": "off", "onednn": "on", "precision": "float32"}
 
 

@@ -44,6 +44,7 @@ COST_FREE = frozenset({
 })
 """Settings that define a model but not what one of its steps costs."""
 
+PROBE_TIMEOUT_S = 3600
 PROBE_TIMING = {"steps": 3, "warmup": 2, "budget_s": 3.0}
 """Per candidate: two untimed steps (tracing, XLA compilation), then at least three timed steps and
 more until three seconds of them."""
@@ -155,7 +156,7 @@ def run_probe(config, settings, onednn, timing=PROBE_TIMING):
             sys.executable, "-m", "gantk.training.execution_probe", config_path, out, "--candidates", json.dumps(settings),
             "--steps", str(timing["steps"]), "--warmup", str(timing["warmup"]), "--budget", str(timing["budget_s"]),
         ]
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
         if done.returncode or not os.path.exists(out):
             lines = [line for line in done.stderr.splitlines() if line.strip()]
             raise RuntimeError(lines[-1] if lines else f"the probe exited with status {done.returncode}")
@@ -165,8 +166,8 @@ def run_probe(config, settings, onednn, timing=PROBE_TIMING):
     return figures
 
 
-def load_cache(path):
-    if os.environ.get(RETUNE_ENV, "").strip() not in ("", "0"):
+def load_cache(path, environ):
+    if environ.get(RETUNE_ENV, "").strip() not in ("", "0"):
         return None
     try:
         with open(path) as handle:
@@ -217,13 +218,13 @@ def plan_execution(config, log=print, environ=None, cache_dir=None, probe=run_pr
     machine = machine or describe_machine(environ)
     signature = model_signature(config)
     path = cache_path(machine, signature, cache_dir)
-    entry = load_cache(path) or {"machine": machine, "model": signature, "results": [], "gpus": 0}
+    entry = load_cache(path, environ) or {"machine": machine, "model": signature, "results": [], "gpus": 0}
     entry["path"] = path
     cached = not entry["gpus"] and all(any(same_settings(r, c) for r in entry["results"]) for c in wanted)
     if not entry["gpus"] and not cached:
         try:
             measure_missing(config, wanted, entry, log, probe)
-        except (OSError, RuntimeError, ValueError, KeyError) as error:
+        except (OSError, RuntimeError, ValueError, KeyError, subprocess.SubprocessError) as error:
             log(f"Could not measure the execution settings ({error}); using the fixed rules (docs/scale-and-speed.md).")
             return explicit_onednn
         entry["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")

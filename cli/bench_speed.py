@@ -10,15 +10,18 @@ import click
 @click.option("--warmup", type=click.IntRange(min=1), default=3, show_default=True, help="Untimed training steps first.")
 @click.option("--width", type=click.IntRange(min=1), default=128, show_default=True, help="DCGAN width; 128 at 64x64 gives the paper's layer sizes.")
 @click.option("--no-inference", is_flag=True, help="Skip the generator inference and import figures.")
+@click.option("--torch-python", type=click.Path(dir_okay=False, exists=True), help="A Python with torch for the PyTorch DCGAN example (default: this one, when it has torch).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write every figure to this JSON file.")
-def command(image_size, batch_size, steps, warmup, width, no_inference, json_path):
-    """Images/s of gantk's GAN vs a plain Keras train_step (and PyTorch when installed), GFLOP/s vs the matmul peak, XLA and reduced precision, generator inference."""
-    from gantk.bench.speed import run_benchmark, write_json
+def command(image_size, batch_size, steps, warmup, width, no_inference, torch_python, json_path):
+    """The machine, then images/s of gantk's GAN vs a plain Keras train_step, every execution setting (graph/XLA, oneDNN on/off, native bf16) and the auto choice, the PyTorch DCGAN example, generator inference."""
+    from gantk.bench.reference_python import torch_python as find_torch_python
+    from gantk.bench.speed import run_benchmark
+    from gantk.files import write_json_atomically
 
     results = run_benchmark(
         image_size=int(image_size), batch_size=batch_size, steps=steps, warmup=warmup, width=width,
-        inference=not no_inference, log=click.echo,
+        inference=not no_inference, torch_python=find_torch_python(torch_python, modules=("torch",)), log=click.echo,
     )
     if json_path:
-        write_json(results, json_path)
+        write_json_atomically(json_path, results)
         click.echo(f"Figures written to {json_path}.")

@@ -25,6 +25,9 @@ def train(variant, run_dir=None, resume=False, restart=False, progress=True, log
     given = {name for name, value in settings.items() if value is not None}
     config = resolve_config(variant, **settings)
     check_writable(run_dir or "runs")
+    chosen = planned_execution(config, given, run_dir if resume else None, log)
+    config = config.with_overrides(**chosen)
+    given |= set(chosen)
 
     from gantk.evaluation.periodic import PeriodicMetrics
     from gantk.training.run import train as train_run
@@ -33,6 +36,17 @@ def train(variant, run_dir=None, resume=False, restart=False, progress=True, log
         config, run_dir=run_dir, resume=resume, restart=restart, given={"variant", *given}, progress=progress, log=log,
         evaluator=PeriodicMetrics, started_at=started_at,
     )
+
+
+def planned_execution(config, given, resumed_dir, log):
+    """The ``auto`` execution settings decided by measurement (``gantk.training.autotune``), before
+    TensorFlow loads; a resumed run plans from its saved settings, with the ones given now on top."""
+    from gantk.training.autotune import EXECUTION_SETTINGS, plan_execution
+
+    if resumed_dir:
+        saved = check_run(resumed_dir)
+        config = saved.with_overrides(**{name: getattr(config, name) for name in EXECUTION_SETTINGS if name in given})
+    return plan_execution(config, log=log, strict=not resumed_dir or "onednn" in given)
 
 
 def check_run(run_dir):

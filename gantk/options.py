@@ -190,8 +190,9 @@ OPTIONS = (
     Option("latent_mixture_scale", float, None, "Scale of the noise within each latent component (default 0.1).", group="tricks", minimum=0, open_min=True, metavar="S"),
     # How the run executes and what it records.
     Option("strategy", str, "auto", "tf.distribute strategy.", group="execution", choices=("auto", "default", "mirrored", "multi-worker", "tpu"), on_resume="free"),
-    Option("precision", str, "float32", "Compute precision; auto: mixed_float16 on tensor-core GPUs, mixed_bfloat16 on CPUs with AVX-512 BF16/AMX, else float32.", group="execution", choices=("float32", "mixed_float16", "mixed_bfloat16", "auto"), paper="Micikevicius et al. 2018, arXiv:1710.03740"),
-    Option("jit_compile", str, "auto", "XLA-compile the train step; auto: only on a single GPU.", group="execution", choices=("auto", "on", "off"), on_resume="free"),
+    Option("precision", str, "float32", "Compute precision; auto: mixed_float16 on tensor-core GPUs; on CPUs with native bf16 (AVX-512 BF16/AMX) float32 or mixed_bfloat16, whichever measured faster; else float32.", group="execution", choices=("float32", "mixed_float16", "mixed_bfloat16", "auto"), paper="Micikevicius et al. 2018, arXiv:1710.03740"),
+    Option("jit_compile", str, "auto", "XLA-compile the train step; auto: on a CPU whichever of XLA and graph mode measured faster for this model (cached per machine), on GPUs only with one replica.", group="execution", choices=("auto", "on", "off"), on_resume="free"),
+    Option("onednn", str, "auto", "TensorFlow's oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS); auto: on or off, whichever measured faster for this model (cached per machine).", group="execution", choices=("auto", "on", "off"), on_resume="free"),
     Option("checkpoint_every", int, None, "Also checkpoint every N steps (always at each epoch end).", group="execution", minimum=1, on_resume="free", metavar="N"),
     Option("checkpoints_kept", int, 3, "Checkpoints kept on disk.", group="execution", minimum=1, flag=False, on_resume="free"),
     Option("eval_every", int, None, "Log sample-quality metrics to TensorBoard and history.jsonl every N epochs.", group="execution", minimum=1, on_resume="free", metavar="N"),

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("GANTK_AUTOTUNE", "off")
 
 import pytest  # noqa: E402
 

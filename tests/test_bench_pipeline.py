@@ -9,7 +9,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from fake_tfds_files import marked_face
-from gantk.bench.pipeline import run_pipeline_bench, torch_python
+from gantk.bench.pipeline import run_pipeline_bench
+from gantk.bench.reference_python import torch_python
 from gantk.bench.pipeline_torch import image_root
 from gantk.cli.main import cli
 from gantk.data.resize import square_uint8

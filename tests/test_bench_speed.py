@@ -11,7 +11,7 @@ from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
 
 KEYS = (
     "gantk_images_per_s", "keras_reference_images_per_s", "ratio_vs_keras", "matmul_gflops", "achieved_gflops",
-    "reduced_precision_images_per_s", "runtime_batch1_ms", "savedmodel_batch1_ms", "runtime_batch64_images_per_s",
+    "default_images_per_s", "auto_default_vs_fastest", "runtime_batch1_ms", "runtime_1_threads_batch1_ms", "savedmodel_batch1_ms", "runtime_batch64_images_per_s",
     "savedmodel_batch64_images_per_s", "keras_batch1_ms", "pipeline_images_per_s", "xla_images_per_s",
     "import_tensorflow_s", "import_onnxruntime_s", "import_tensorflow_rss_mb", "import_onnxruntime_rss_mb",
 )
@@ -39,10 +39,16 @@ def test_bench_speed_writes_every_figure(tmp_path):
     figures = json.loads(out.read_text())
     for key in KEYS:
         assert figures[key] > 0, key
-    assert figures["reduced_precision"] in ("mixed_bfloat16", "mixed_float16")
-    assert "gantk/Keras" in result.output and "ONNX runtime" in result.output
+    assert figures["machine"]["cpu_model"] and figures["tensorflow_build"]["version"]
+    settings = {(c["jit_compile"], c["onednn"], c["precision"]) for c in figures["candidates"]}
+    assert {("off", "on", "float32"), ("on", "on", "float32"), ("off", "off", "float32"), ("on", "off", "float32")} <= settings
+    assert all(c["images_per_s"] > 0 for c in figures["candidates"])
+    assert (("off", "on", "mixed_bfloat16") in settings) == figures["cpu_has_bf16"]
+    if figures["cpu_has_bf16"]:
+        assert figures["reduced_precision_images_per_s"] > 0
+    assert "gantk/Keras" in result.output and "ONNX runtime" in result.output and "auto (gantk train's default)" in result.output
     if "torch_images_per_s" not in figures:
-        assert "PyTorch                        not installed" in result.output
+        assert "PyTorch                        not timed" in result.output
 
 
 def test_bench_speed_rejects_an_unknown_image_size():

@@ -7,13 +7,11 @@ Both read files the page cache already holds: every file is read once before eit
 named dataset (bundled or tensorflow-datasets) the loader ``gantk.data.load_dataset`` returns is timed.
 """
 
-import importlib.util
-import json
 import os
-import platform
-import subprocess
-import sys
 import time
+
+from gantk.bench.reference_python import run_reference, torch_python
+from gantk.machine import cpu_model
 
 CELEB_A_CROP = 108
 
@@ -80,34 +78,9 @@ def bench_named(name, image_size=None, data_dir=None, batch_size=64):
     return figures(time_pass(batches), time_pass(batches))
 
 
-def torch_python(explicit=None):
-    """The Python that runs the torchvision half: ``explicit``, else this one when it has torch and torchvision."""
-    if explicit:
-        return explicit
-    if importlib.util.find_spec("torch") and importlib.util.find_spec("torchvision"):
-        return sys.executable
-    return None
-
-
 def bench_torch(python, folder, image_size, crop, workers, batch_size):
-    script = os.path.join(os.path.dirname(__file__), "pipeline_torch.py")
-    args = [python, script, folder, "--size", str(image_size), "--crop", str(crop or 0), "--workers", str(workers),
-            "--batch-size", str(batch_size)]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=3600)
-    if out.returncode:
-        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return run_reference(python, "pipeline_torch.py", [folder, "--size", image_size, "--crop", crop or 0, "--workers", workers,
+                                                      "--batch-size", batch_size])
 
 
 def run_pipeline_bench(dataset, workers=None, image_size=64, crop=None, batch_size=64, data_dir=None, torch=None, log=print):

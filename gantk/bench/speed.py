@@ -9,7 +9,6 @@ the keras.io ``train_step`` pattern, and, when PyTorch is importable, the PyTorc
 (``gantk.bench.speed_torch``).
 """
 
-import json
 import os
 import statistics
 import subprocess
@@ -24,9 +23,11 @@ from keras import layers
 
 from gantk.nets.batch_norm import FusedBatchNormalization
 from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator, upsamplings
+from gantk.training import autotune
 from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
-from gantk.training.precision import cpu_has_bf16, dtype_policy, gpu_compute_capability
+from gantk.training.precision import cpu_has_bf16, dtype_policy, gpu_compute_capability, resolve_precision
+from gantk.training.step_timer import time_fit
 
 LATENT_DIM = 100
 CHANNELS = 3
@@ -93,35 +94,10 @@ def matmul_gflops(size=2048, repeats=10, rounds=5):
     return 2 * size**3 * repeats / best / 1e9
 
 
-class StepTimer(keras.callbacks.Callback):
-    """Wall time between consecutive batch ends; the first ``warmup`` steps are not kept."""
-
-    def __init__(self, warmup):
-        super().__init__()
-        self.warmup = warmup
-        self.times = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.times.append(time.perf_counter())
-
-    def median_step(self):
-        gaps = np.diff(self.times[self.warmup :])
-        if not len(gaps):
-            raise ValueError("Argument `steps` must leave at least two timed steps after warm-up.")
-        return float(statistics.median(gaps))
-
-
 def random_batches(config, seed=0):
     images = np.random.default_rng(seed).uniform(-1, 1, (config.batch_size, *config.image_shape)).astype("float32")
     labels = np.zeros((config.batch_size,), "int32")
     return tf.data.Dataset.from_tensors({"image": images, "label": labels}).repeat()
-
-
-def time_fit(model, dataset, steps, warmup):
-    """Median seconds per step of ``model.fit`` over ``steps`` steps after ``warmup`` steps."""
-    timer = StepTimer(warmup)
-    model.fit(dataset, steps_per_epoch=warmup + steps + 1, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
-    return timer.median_step()
 
 
 def gantk_images_per_s(config, steps, warmup):
@@ -244,10 +220,31 @@ def inference_figures(gan, config, repeats=20):
             "savedmodel": lambda z: signature(z=tf.constant(z))["image"].numpy(),
             "runtime": lambda z: runtime.generate(z, output="float"),
         }
+        for threads in runtime_thread_counts():
+            session = threaded_runtime(onnx_path, threads)
+            runners[f"runtime_{threads}_threads"] = lambda z, session=session: session.generate(z, output="float")
         for name, run in runners.items():
             figures[f"{name}_batch1_ms"] = _median_ms(lambda: run(z1), repeats)
             figures[f"{name}_batch64_images_per_s"] = 64 / (_median_ms(lambda: run(z64), max(3, repeats // 4)) / 1000)
     return figures
+
+
+def runtime_thread_counts():
+    """The intra-op thread counts the ONNX runtime is also timed with: one, and every usable CPU
+    (``Generator.load`` leaves the count to onnxruntime, which takes the physical cores)."""
+    from gantk.machine import usable_cpus
+
+    return sorted({1, usable_cpus()})
+
+
+def threaded_runtime(onnx_path, threads):
+    import onnxruntime as ort
+
+    from gantk.export.runtime import Generator
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    return Generator(ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"]))
 
 
 IMPORT_PROBE = (
@@ -275,14 +272,85 @@ def reduced_precision():
     return "mixed_float16" if gpu_compute_capability() is not None else "mixed_bfloat16"
 
 
-def run_benchmark(image_size=64, batch_size=64, steps=10, warmup=3, width=128, inference=True, log=print):
+def tensorflow_build():
+    """TensorFlow's version and build options, and whether this process runs oneDNN's kernels."""
+    from tensorflow.python.util import _pywrap_util_port as port
+
+    info = dict(tf.sysconfig.get_build_info())
+    return {
+        "version": tf.__version__, "compiler": info.get("cpu_compiler"), "cuda_build": bool(info.get("is_cuda_build")),
+        "xla_built": bool(port.IsBuiltWithXLA()), "onednn_in_this_process": bool(port.IsMklEnabled()),
+    }
+
+
+def machine_lines(machine, build, load):
+    limits = " ".join(f"{name}={value}" for name, value in machine["environment"].items()) or "none"
+    return [
+        f"CPU: {machine['cpu_model']}, {machine['cpus']} CPUs usable; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+        f"  instruction sets: {' '.join(machine['isa'])}",
+        f"  environment limits: {limits}",
+        f"TensorFlow {build['version']} ({build['compiler']}, {'CUDA' if build['cuda_build'] else 'CPU'} build, "
+        f"XLA {'built in' if build['xla_built'] else 'absent'}, oneDNN {'on' if build['onednn_in_this_process'] else 'off'} "
+        f"in this process), Keras {machine['keras']}",
+    ]
+
+
+def candidate_figures(config, steps, warmup):
+    """Every execution setting timed in child processes (``gantk.training.autotune``), at the benchmark's
+    step counts: graph and XLA, oneDNN on and off, and bfloat16 where the CPU computes it natively."""
+    wanted = autotune.candidates(config.with_overrides(jit_compile="auto", onednn="auto", precision="auto"))
+    timing = {"steps": steps, "warmup": warmup, "budget_s": 0.0}
+    results = []
+    for onednn in dict.fromkeys(c["onednn"] for c in wanted):
+        settings = [{k: c[k] for k in ("jit_compile", "precision")} for c in wanted if c["onednn"] == onednn]
+        figures = autotune.run_probe(config, settings, onednn, timing)
+        if figures["gpus"]:
+            return []
+        results.extend(figures["results"])
+    return results
+
+
+def auto_choices(config, log):
+    """What ``gantk train`` would choose here (its own short measurement, or its cache) for the default
+    flags and, with native bf16, for ``--precision auto``: ``{"default": settings, "precision_auto": settings}``."""
+    choices = {}
+    flags = {"default": {"precision": "float32"}}
+    if cpu_has_bf16():
+        flags["precision_auto"] = {"precision": "auto"}
+    for name, settings in flags.items():
+        lines = []
+        planned = config.with_overrides(jit_compile="auto", onednn="auto", **settings)
+        measured = autotune.plan_execution(planned, log=lines.append, environ=dict(os.environ), fresh_process=True)
+        fixed_rules = {
+            "jit_compile": "off", "onednn": autotune.onednn_state(os.environ.get(autotune.ONEDNN_ENV)),
+            "precision": resolve_precision(settings["precision"]),
+        }
+        choices[name] = {**fixed_rules, **measured, "measured": set(measured) >= set(fixed_rules)}
+        for line in lines:
+            if line.startswith(("Could not", "No execution")):
+                log(f"  {line}")
+    return choices
+
+
+def matching(results, settings):
+    return autotune.fastest(results, [settings]) if settings else None
+
+
+def run_benchmark(image_size=64, batch_size=64, steps=10, warmup=3, width=128, inference=True, torch_python=None, log=print):
     """Every figure of ``gantk bench speed`` as a dict (see docs/scale-and-speed.md)."""
+    from gantk.bench.reference_python import run_reference
+    from gantk.machine import describe_machine
+
     config = canonical_config(image_size, width, batch_size, jit_compile="off")
+    machine, build = describe_machine(), tensorflow_build()
     results = {
         "image_size": image_size, "batch_size": batch_size, "width": width, "steps": steps, "warmup": warmup,
         "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
-        "cpu_count": os.cpu_count(), "cpu_has_bf16": cpu_has_bf16(),
+        "cpu_count": os.cpu_count(), "cpu_has_bf16": cpu_has_bf16(), "machine": machine, "tensorflow_build": build,
+        "load_average_start": list(os.getloadavg()),
     }
+    for line in machine_lines(machine, build, results["load_average_start"]):
+        log(line)
     log(f"DCGAN {image_size}x{image_size}x3, width {width}, batch {batch_size}: {steps} timed steps after {warmup}.")
     results["matmul_gflops"] = matmul_gflops()
     log(f"  float32 matmul peak            {results['matmul_gflops']:9.1f} GFLOP/s")
@@ -292,49 +360,90 @@ def run_benchmark(image_size=64, batch_size=64, steps=10, warmup=3, width=128, i
     gantk_rate, gan = gantk_images_per_s(config, steps, warmup)
     results["gantk_images_per_s"] = gantk_rate
     results["step_gflop_per_image"] = step_flops_per_image(gan.generator, gan.discriminator) / 1e9
-    results["achieved_gflops"] = gantk_rate * results["step_gflop_per_image"]
+    gflops = lambda rate: rate * results["step_gflop_per_image"]  # noqa: E731
+    results["achieved_gflops"] = gflops(gantk_rate)
     results["achieved_fraction_of_peak"] = results["achieved_gflops"] / results["matmul_gflops"]
     log(f"  gantk GAN (float32, graph)     {gantk_rate:9.1f} images/s  {results['achieved_gflops']:.0f} GFLOP/s "
-        f"({100 * results['achieved_fraction_of_peak']:.0f}% of peak)")
+        f"({100 * results['achieved_fraction_of_peak']:.0f}% of peak; in this process)")
     results["keras_reference_images_per_s"] = keras_reference_images_per_s(config, steps, warmup)
     results["ratio_vs_keras"] = gantk_rate / results["keras_reference_images_per_s"]
     log(f"  plain Keras train_step         {results['keras_reference_images_per_s']:9.1f} images/s  gantk/Keras {results['ratio_vs_keras']:.2f}x")
-    results["xla_images_per_s"] = gantk_images_per_s(config.with_overrides(jit_compile="on"), steps, warmup)[0]
-    results["xla_ratio"] = results["xla_images_per_s"] / gantk_rate
-    log(f"  gantk GAN with XLA             {results['xla_images_per_s']:9.1f} images/s  {results['xla_ratio']:.2f}x graph mode")
+
+    candidates = candidate_figures(config, steps, warmup)
+    results["candidates"] = candidates
     results["reduced_precision"] = reduced_precision()
-    results["reduced_precision_images_per_s"] = gantk_images_per_s(config.with_overrides(precision=results["reduced_precision"]), steps, warmup)[0]
-    results["reduced_precision_ratio"] = results["reduced_precision_images_per_s"] / gantk_rate
-    log(f"  gantk GAN {results['reduced_precision']:<20} {results['reduced_precision_images_per_s']:9.1f} images/s  "
-        f"{results['reduced_precision_ratio']:.2f}x float32")
-
-    from gantk.bench import speed_torch
-
-    torch_figures = speed_torch.torch_images_per_s(image_size, batch_size, width, steps, warmup)
-    if torch_figures:
-        results.update(torch_figures)
-        results["ratio_vs_torch"] = gantk_rate / torch_figures["torch_images_per_s"]
-        results["ratio_vs_torch_channels_last"] = gantk_rate / torch_figures["torch_channels_last_images_per_s"]
-        log(f"  PyTorch DCGAN example          {torch_figures['torch_images_per_s']:9.1f} images/s  gantk/PyTorch {results['ratio_vs_torch']:.2f}x")
-        log(f"  PyTorch, channels-last         {torch_figures['torch_channels_last_images_per_s']:9.1f} images/s  "
-            f"gantk/PyTorch {results['ratio_vs_torch_channels_last']:.2f}x")
+    if candidates:
+        onednn = "on" if build["onednn_in_this_process"] else "off"
+        xla = matching(candidates, {"jit_compile": "on", "onednn": onednn, "precision": "float32"})
+        bf16 = fastest_precision(candidates, results["reduced_precision"])
+        results["xla_images_per_s"] = xla["images_per_s"] if xla else float("nan")
+        if bf16:
+            results["reduced_precision_images_per_s"] = bf16["images_per_s"]
+        best_float32 = fastest_precision(candidates, "float32")
+        log(f"  execution settings, each in a new process ({steps} timed steps after {warmup}):")
+        for candidate in sorted(candidates, key=lambda c: -c.get("images_per_s", -1.0)):
+            figure = (f"{candidate['images_per_s']:9.1f} images/s  {gflops(candidate['images_per_s']):4.0f} GFLOP/s"
+                      if "images_per_s" in candidate else f"failed: {candidate['error']}")
+            log(f"    {autotune.describe_setting(candidate):<32} {figure}")
+        choices = auto_choices(config, log)
+        results["auto_choices"] = choices
+        for name, label in (("default", "auto (gantk train's default)"), ("precision_auto", "auto with --precision auto")):
+            choice = choices.get(name)
+            chosen = matching(candidates, {k: v for k, v in choice.items() if k != "measured"}) if choice else None
+            if not chosen:
+                continue
+            pool = best_float32 if name == "default" else fastest_precision(candidates, None)
+            results[f"auto_{name}_images_per_s"] = chosen["images_per_s"]
+            results[f"auto_{name}_vs_fastest"] = chosen["images_per_s"] / pool["images_per_s"]
+            log(f"  {label:<30} {autotune.describe_setting(chosen)}: {chosen['images_per_s']:.1f} images/s, "
+                f"{results[f'auto_{name}_vs_fastest']:.2f}x the fastest {'float32 ' if name == 'default' else ''}setting"
+                + ("" if choice["measured"] else f" (fixed rules: {autotune.AUTOTUNE_ENV}=off or nothing measured)"))
+        default_rate = results.get("auto_default_images_per_s", gantk_rate)
     else:
-        log("  PyTorch                        not installed, not timed")
+        results["xla_images_per_s"] = gantk_images_per_s(config.with_overrides(jit_compile="on"), steps, warmup)[0]
+        results["reduced_precision_images_per_s"] = gantk_images_per_s(
+            config.with_overrides(precision=results["reduced_precision"]), steps, warmup)[0]
+        log(f"  gantk GAN with XLA             {results['xla_images_per_s']:9.1f} images/s")
+        log(f"  gantk GAN {results['reduced_precision']:<20} {results['reduced_precision_images_per_s']:9.1f} images/s")
+        default_rate = gantk_rate
+    results["default_images_per_s"] = default_rate
+    results["xla_ratio"] = results["xla_images_per_s"] / gantk_rate
+    if "reduced_precision_images_per_s" in results:
+        results["reduced_precision_ratio"] = results["reduced_precision_images_per_s"] / gantk_rate
+
+    torch_figures = run_reference(torch_python, "speed_torch.py", [
+        "--image-size", image_size, "--batch-size", batch_size, "--width", width, "--steps", steps, "--warmup", warmup,
+    ]) if torch_python else {}
+    if "torch_images_per_s" in torch_figures:
+        results.update(torch_figures)
+        results["ratio_vs_torch"] = default_rate / torch_figures["torch_images_per_s"]
+        results["ratio_vs_torch_channels_last"] = default_rate / torch_figures["torch_channels_last_images_per_s"]
+        log(f"  PyTorch DCGAN example          {torch_figures['torch_images_per_s']:9.1f} images/s  gantk default/PyTorch "
+            f"{results['ratio_vs_torch']:.2f}x (torch {torch_figures['torch']}, {torch_figures['torch_cpu_capability']}, "
+            f"{torch_figures['torch_threads']} threads)")
+        log(f"  PyTorch, channels-last         {torch_figures['torch_channels_last_images_per_s']:9.1f} images/s  "
+            f"gantk default/PyTorch {results['ratio_vs_torch_channels_last']:.2f}x")
+    else:
+        log(f"  PyTorch                        not timed ({torch_figures.get('error') or 'no Python with torch; see --torch-python'})")
 
     if inference:
         results.update(inference_figures(gan, config))
-        for name, label in (("keras", "Keras eager call"), ("savedmodel", "SavedModel"), ("runtime", "ONNX runtime")):
-            log(f"  generator, {label:<19} batch 1 {results[f'{name}_batch1_ms']:7.2f} ms   "
+        labels = [("keras", "Keras eager call"), ("savedmodel", "SavedModel"), ("runtime", "ONNX runtime")]
+        labels += [(f"runtime_{n}_threads", f"ONNX runtime, {n} thread{'s' if n > 1 else ''}") for n in runtime_thread_counts()]
+        for name, label in labels:
+            log(f"  generator, {label:<24} batch 1 {results[f'{name}_batch1_ms']:7.2f} ms   "
                 f"batch 64 {results[f'{name}_batch64_images_per_s']:8.1f} images/s")
         results["runtime_vs_savedmodel_batch1"] = results["savedmodel_batch1_ms"] / results["runtime_batch1_ms"]
         for module in ("tensorflow", "onnxruntime"):
             seconds, megabytes = import_cost(module)
             results[f"import_{module}_s"], results[f"import_{module}_rss_mb"] = seconds, megabytes
             log(f"  import {module:<23} {seconds:6.2f} s  {megabytes:6.0f} MB resident")
+    results["load_average_end"] = list(os.getloadavg())
+    log(f"Load average at the end: {' '.join(f'{value:.2f}' for value in results['load_average_end'])}")
     return results
 
 
-def write_json(results, path):
-    with open(path, "w") as handle:
-        json.dump(results, handle, indent=2, sort_keys=True)
-        handle.write("\n")
+def fastest_precision(candidates, precision):
+    """The fastest candidate of ``precision`` (any precision for None)."""
+    usable = [c for c in candidates if "images_per_s" in c and precision in (None, c["precision"])]
+    return max(usable, key=lambda c: c["images_per_s"]) if usable else None

@@ -1,26 +1,28 @@
-"""The PyTorch DCGAN example (pytorch/examples ``dcgan/main.py``) timed on the same shapes, when PyTorch is installed.
+"""The PyTorch DCGAN example (pytorch/examples ``dcgan/main.py``) timed on the same shapes.
 
 Networks and loop as published: ``ConvTranspose2d`` / ``Conv2d`` stacks with BatchNorm, BCE on
 sigmoid outputs, Adam 2e-4 (0.5, 0.999), D on the real then the detached fake batch, then G on
 the same fake batch. ``ngf = ndf = width`` and one layer per doubling, so width 128 at 64x64
 has the layer sizes of gantk's canonical DCGAN. Timed as published (NCHW) and channels-last.
+
+Run as a script by ``gantk.bench.speed`` with a Python that has torch (it imports nothing from
+gantk), so that PyTorch can live in another environment and inherits the benchmark's
+environment (``ATEN_CPU_CAPABILITY=avx2`` limits it to AVX2):
+``python speed_torch.py --image-size 64 --batch-size 64 --width 128 --steps 10 --warmup 3``.
+Prints one JSON object.
 """
 
-import importlib.util
+import argparse
+import json
+import math
 import statistics
 import time
-
-from gantk.nets.dcgan import upsamplings
-
-
-def available():
-    return importlib.util.find_spec("torch") is not None
 
 
 def networks(image_size, width, latent_dim=100, channels=3):
     import torch.nn as nn
 
-    doublings = upsamplings(image_size)
+    doublings = int(math.log2(image_size)) - 2
     filters = width * 2 ** (doublings - 1)
     g = [nn.ConvTranspose2d(latent_dim, filters, 4, 1, 0, bias=False), nn.BatchNorm2d(filters), nn.ReLU(True)]
     for _ in range(doublings - 1):
@@ -65,10 +67,25 @@ def time_example(image_size, batch_size, width, steps, warmup, channels_last=Fal
 
 
 def torch_images_per_s(image_size, batch_size, width, steps, warmup):
-    """``{"torch_images_per_s", "torch_channels_last_images_per_s"}``, or ``{}`` without PyTorch."""
-    if not available():
-        return {}
+    """``{"torch_images_per_s", "torch_channels_last_images_per_s", "torch", "torch_cpu_capability", "torch_threads"}``."""
+    import torch
+
     return {
         "torch_images_per_s": time_example(image_size, batch_size, width, steps, warmup),
         "torch_channels_last_images_per_s": time_example(image_size, batch_size, width, steps, warmup, channels_last=True),
+        "torch": torch.__version__,
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch_threads": torch.get_num_threads(),
     }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for name, default in (("image-size", 64), ("batch-size", 64), ("width", 128), ("steps", 10), ("warmup", 3)):
+        parser.add_argument(f"--{name}", type=int, default=default)
+    args = parser.parse_args()
+    print(json.dumps(torch_images_per_s(args.image_size, args.batch_size, args.width, args.steps, args.warmup)))
+
+
+if __name__ == "__main__":
+    main()

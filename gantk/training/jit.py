@@ -1,10 +1,12 @@
 """Whether the train step is compiled with XLA (``Model.compile(jit_compile=...)``).
 
 XLA fuses the many small element-wise ops of a GAN step (BatchNorm, activations, losses)
-into larger kernels, which pays off on GPUs. On CPUs TensorFlow's graph mode already calls
-oneDNN's fused convolutions, and XLA's CPU convolutions measured slower on the CPUs measured
-so far (docs/scale-and-speed.md). ``gantk bench speed`` prints the XLA/graph ratio of the
-machine it runs on. Keras also disables XLA under ``tf.distribute``; ``auto`` follows both.
+into larger kernels, which pays off on GPUs. On CPUs it depends on the CPU and the model:
+graph mode with oneDNN won on AVX-512/AMX Intel CPUs, XLA on an AVX2 AMD CPU
+(docs/scale-and-speed.md), so ``gantk train`` decides a CPU run's ``auto`` by measurement
+(``gantk.training.autotune``) and passes ``on`` or ``off`` here. The fixed rule below is what
+``auto`` means where nothing was measured (GPUs, several replicas, library calls that skip
+the measurement): XLA on a single GPU only, as Keras disables XLA under ``tf.distribute``.
 """
 
 from gantk.errors import ConfigError

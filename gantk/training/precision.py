@@ -9,15 +9,13 @@ gradients overflowed. bfloat16 has float32's exponent range and needs no scaling
 """
 
 import contextlib
-import functools
 
 import keras
 
 from gantk.errors import ConfigError
+from gantk.machine import cpu_flags, native_bf16
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")
-BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
-"""x86 flags of native bfloat16 arithmetic; without them oneDNN emulates bf16 and is slower than fp32."""
 
 
 def check_precision(name):
@@ -26,20 +24,8 @@ def check_precision(name):
     return name
 
 
-@functools.lru_cache(maxsize=1)
-def cpu_flags():
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    return frozenset(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return frozenset()
-
-
 def cpu_has_bf16():
-    return any(flag in cpu_flags() for flag in BF16_CPU_FLAGS)
+    return native_bf16(cpu_flags())
 
 
 def gpu_compute_capability():

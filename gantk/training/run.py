@@ -59,6 +59,16 @@ def prepare_data(config, data):
     return recipe.prepare_data(config, data) if recipe.prepare_data else data
 
 
+def load_training_data(config):
+    """(the configuration completed by the data, the examples the variant trains on)."""
+    data = load_dataset(
+        config.dataset, image_size=config.image_size, channels=config.channels,
+        split=config.split, data_dir=config.data_dir,
+    )
+    data = prepare_data(config, data)
+    return with_data(config, data), data
+
+
 def batches_of(config):
     """The variant's batching function ``(data, examples_per_step, seed, start_step) -> tf.data``."""
     return zoo.get(config.variant).batches or training_batches
@@ -178,12 +188,7 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
     config, checkpoint, changes = prepare_run(config, run_dir if resume else writes, resume, restart, given, log)
     check_out_dir(run_dir, config.dataset)
     config = config.with_overrides(precision=resolve_precision(config.precision))
-    data = load_dataset(
-        config.dataset, image_size=config.image_size, channels=config.channels,
-        split=config.split, data_dir=config.data_dir,
-    )
-    data = prepare_data(config, data)
-    config = with_data(config, data)
+    config, data = load_training_data(config)
     data_summary = describe(data)
     if getattr(data, "record", None):
         data_summary.update(data.record())

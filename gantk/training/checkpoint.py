@@ -34,6 +34,7 @@ def state_groups(gan):
         "noise": [gan.seed_generator.state],
         "regularizers": [v for regularizer in gan.regularizers for v in getattr(regularizer, "variables", ())],
         "generator_average": gan.average.variables if gan.average is not None else [],
+        "text_encoder": gan.text_encoder.variables if getattr(gan, "text_encoder", None) is not None else [],
     }
 
 

@@ -142,7 +142,7 @@ def check_captioned(gan, formats, quantize):
         return
     if "web" in formats or quantize:
         refused = "--web" if "web" in formats else "--quantize"
-        raise ConfigError(f"A text-to-image export writes SavedModel and ONNX only (with its text encoder); {refused} is not supported for it.")
+        raise ConfigError(f"A text-to-image export writes SavedModel and ONNX only, each with its text encoder; {refused} (and so gantk demo) is not supported for it.")
 
 
 def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMATS, opset=None, log=print, quantize=(), quality_bound=None):

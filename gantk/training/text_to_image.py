@@ -27,6 +27,11 @@ def mismatched(values):
     return ops.take(values, partner, axis=0)
 
 
+def tensors(*values):
+    """``values`` as tensors: a Keras model takes a list of inputs all of one kind."""
+    return [ops.convert_to_tensor(value) for value in values]
+
+
 class TextToImageGAN(GAN):
     """A GAN whose networks take ``[x, phi(t)]``; batches carry ``tokens`` (``gantk.tokenizer``) beside ``image``.
 
@@ -66,13 +71,13 @@ class TextToImageGAN(GAN):
     def generate(self, z, labels=None, training=False):
         """Images of ``z`` for caption embeddings ``labels`` (phi(t), one per latent)."""
         generator = self.generator if training else self.inference_generator
-        return generator([ops.convert_to_tensor(z), ops.convert_to_tensor(labels)], training=training)
+        return generator(tensors(z, labels), training=training)
 
     def discriminate(self, images, labels=None, training=False):
-        return self.discriminator([images, labels], training=training)
+        return self.discriminator(tensors(images, labels), training=training)
 
     def features(self, images, labels=None, training=False):
-        return self.feature_extractor([images, labels], training=training)
+        return self.feature_extractor(tensors(images, labels), training=training)
 
     def discriminator_objective(self, real, fake, labels):
         loss, real_logits, fake_logits = super().discriminator_objective(real, fake, labels)

@@ -265,3 +265,23 @@ def test_paraphrases_encode_to_the_same_attributes():
     texts = {grammar.make_caption(1, 2, 0, 2, 3, list(draws)) for draws in itertools.product(range(6), range(3), [0], range(3), range(3), range(3), range(3))}
     codes = {tuple(np.minimum(table[encode(t, vocabulary)[0]].sum(0), 1)) for t in texts}
     assert len(texts) > 50 and len(codes) == 1
+
+
+def test_the_benchmark_captions_say_what_they_claim():
+    """Seen captions name training pairs, held-out ones the held-out pairs; paraphrases use every template."""
+    from gantk.bench.text_to_image import benchmark_captions
+    from gantk.data.shapes import HELD_OUT, ATTRIBUTE_VALUES
+
+    captions = benchmark_captions()
+    assert benchmark_captions() == captions
+
+    def named(text, attributes):
+        parsed = grammar.parse_caption(text)
+        return all(parsed[name] == ATTRIBUTE_VALUES[name][value] for name, value in zip(("kind", "colour", "size", "position", "background"), attributes))
+
+    pairs = {part: {(grammar.COLOURS[a[1]], grammar.KINDS[a[0]]) for _, a in captions[part]} for part in ("seen", "held_out")}
+    assert pairs["held_out"] == set(HELD_OUT) and not pairs["seen"] & set(HELD_OUT) and len(pairs["seen"]) == 30
+    assert all(named(text, a) for part in ("seen", "held_out") for text, a in captions[part])
+    for group in captions["paraphrases"]:
+        assert len({text for text, _ in group}) == len(grammar.TEMPLATES) and len({tuple(a) for _, a in group}) == 1
+        assert all(named(text, a) for text, a in group)

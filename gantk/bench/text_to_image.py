@@ -78,7 +78,7 @@ def judge(run, captions=None, n=IMAGES_PER_CAPTION):
     for group in captions["paraphrases"]:
         images, attributes = drawn(run, group, n)
         found = read_attributes(images)
-        reads.append(np.stack([np.asarray(found[name]) for name in JUDGED], -1).reshape(len(group), n, len(JUDGED)))
+        reads.append(np.stack([found[name].argmax(axis=1) for name in JUDGED], -1).reshape(len(group), n, len(JUDGED)))
     reads = np.stack(reads)
     result["paraphrase_agreement"] = float(np.mean(np.all(reads == reads[:, :1], axis=(1, 3))))
     return result

@@ -8,9 +8,10 @@ import click
 @click.option("--n", default=64, show_default=True, type=click.IntRange(min=1), help="Number of images.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Latent seed; the same seed gives the same images.")
 @click.option("--label", "labels", multiple=True, help="Class index or name for a conditional run (repeatable, one per image or one for all).")
+@click.option("--caption", "captions", multiple=True, help="Text-to-image runs: the sentence to draw (repeatable: one for all images, or one per image). [default: the preview captions, one row each]")
 @click.option("--pyramid", is_flag=True, help="Pyramid (lapgan) runs: one row per level, coarsest first, one column per latent.")
 @click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
-def command(run_dir, n, seed, labels, pyramid, out):
+def command(run_dir, n, seed, labels, captions, pyramid, out):
     """Draw N images (or 2-D points: a scatter plot, or .npy) from RUN_DIR's latest checkpoint."""
     import os
 
@@ -18,6 +19,7 @@ def command(run_dir, n, seed, labels, pyramid, out):
     from gantk.errors import ConfigError
     from gantk.images import save_images
     from gantk.latents import check_sample_size, grid_columns
+    from gantk.training.run import grid_rows
     from gantk.training.sampling import sample_uint8
 
     extension = os.path.splitext(out)[1]
@@ -39,8 +41,9 @@ def command(run_dir, n, seed, labels, pyramid, out):
         save_images(images, out, columns=n)
         click.echo(f"Wrote every level of {n} samples to {out}.")
         return
-    images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
-    columns = grid_columns(n, config.num_classes) if gan.conditional and not labels else None
+    images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None, captions=list(captions) or None)
+    rows = grid_rows(gan, config) if not (labels or captions) else 0
+    columns = grid_columns(n, rows) if rows else None
     try:
         save_images(images, out, columns=columns)
     except OSError as error:

@@ -21,9 +21,11 @@ from gantk import zoo
 from gantk.errors import ConfigError
 from gantk.export import card, keep, manifest, onnx_export, onnx_web, parity, saved_model, serving, staging as stale
 from gantk.export.errors import ExportError, ParityError, QualityError
+from gantk.data.captions import preview_captions
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_labels, grid_size, latent_vectors
 from gantk.pixels import to_uint8
+from gantk.tokenizer import encode
 
 FORMATS = ("saved_model", "onnx", "web")
 DEFAULT_FORMATS = ("saved_model", "onnx")
@@ -110,17 +112,37 @@ def staged(out_dir):
         raise
 
 
-def _sample_grid(files, staging, latent_dim, num_classes, seed):
-    """64 images from the exported generator itself: the runtime on the ONNX file, else the SavedModel or web file."""
+def preview_grid_captions(n):
+    """The preview captions of a text-to-image run's sample grids, each on ``n / 8`` consecutive images."""
+    preview = preview_captions()
+    return [preview[i] for i in grid_labels(n, len(preview))]
+
+
+def _sample_grid(files, staging, config, num_classes, rows):
+    """64 images from the exported generator itself: the runtime on the ONNX file, else the SavedModel or web file.
+
+    A text-to-image export draws the preview captions, one row each (``rows`` of them)."""
+    n = grid_size(SAMPLE_GRID_SIZE, rows)
+    captions = preview_grid_captions(n) if config.vocabulary else None
     if ONNX_FILE in files:
         from gantk.export.runtime import Generator
 
-        return Generator.load(os.path.join(staging, ONNX_FILE)).sample(grid_size(SAMPLE_GRID_SIZE, num_classes), seed=seed)
-    z = latent_vectors(grid_size(SAMPLE_GRID_SIZE, num_classes), latent_dim, seed)
+        return Generator.load(os.path.join(staging, ONNX_FILE)).sample(n, seed=config.seed, caption=captions)
+    z = latent_vectors(n, config.latent_dim, config.seed)
     labels = grid_labels(len(z), num_classes) if num_classes else None
     if SAVED_MODEL_DIR not in files:
         return to_uint8(onnx_web.run_web(os.path.join(staging, onnx_web.WEB_FILE), z, labels))
-    return saved_model.run_saved_model(os.path.join(staging, SAVED_MODEL_DIR), z, labels)["image_uint8"]
+    tokens = encode(captions, config.vocabulary) if captions else None
+    return saved_model.run_saved_model(os.path.join(staging, SAVED_MODEL_DIR), z, labels, tokens)["image_uint8"]
+
+
+def check_captioned(gan, formats, quantize):
+    """A text-to-image generator exports to SavedModel and ONNX only."""
+    if not getattr(gan, "captioned", False):
+        return
+    if "web" in formats or quantize:
+        refused = "--web" if "web" in formats else "--quantize"
+        raise ConfigError(f"A text-to-image export writes SavedModel and ONNX only, each with its text encoder; {refused} (and so gantk demo) is not supported for it.")
 
 
 def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
@@ -154,21 +176,26 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
             f"gantk export writes image generators (H, W, C); run {config.variant!r} on {config.dataset!r} "
             f"makes samples of shape {config.image_shape}."
         )
+    check_captioned(gan, formats, quantize)
     check_target(out_dir)
     stale.clean_stale(out_dir, log)
     previous = manifest.read(out_dir)
     num_classes = gan.num_classes
+    max_length = gan.max_length if getattr(gan, "captioned", False) else 0
     generator = serving.float32_generator(gan)
-    serve, specs = serving.serving_function(generator, config.latent_dim, num_classes)
+    serve, specs = serving.serving_function(generator, config.latent_dim, num_classes, max_length)
     metadata = onnx_export.metadata_props(config, num_classes, training_step)
     z, labels = parity.parity_inputs(config.latent_dim, num_classes)
-    reference = np.asarray(generator([z, labels] if num_classes else z, training=False), np.float32)
+    captions = preview_grid_captions(len(z)) if max_length else None
+    tokens = encode(captions, config.vocabulary) if captions else None
+    inputs = [z, labels] if num_classes else [z, tokens] if max_length else z
+    reference = np.asarray(generator(inputs, training=False), np.float32)
 
     with staged(out_dir) as staging:
         files, exported = [], {}
         if "saved_model" in formats:
             path = saved_model.write_saved_model(generator, serve, specs, os.path.join(staging, SAVED_MODEL_DIR))
-            exported["saved_model"] = saved_model.run_saved_model(path, z, labels)
+            exported["saved_model"] = saved_model.run_saved_model(path, z, labels, tokens)
             files.append(SAVED_MODEL_DIR)
         if "onnx" in formats:
             from gantk.export.runtime import Generator
@@ -176,8 +203,8 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
             path = onnx_export.write_onnx(serve, specs, os.path.join(staging, ONNX_FILE), metadata, opset)
             runtime = Generator.load(path)
             exported["onnx"] = {
-                "image": runtime.generate(z, labels, output="float"),
-                "image_uint8": runtime.generate(z, labels, output="uint8"),
+                "image": runtime.generate(z, labels, output="float", caption=captions),
+                "image_uint8": runtime.generate(z, labels, output="uint8", caption=captions),
             }
             files.append(ONNX_FILE)
         if "web" in formats:
@@ -202,8 +229,9 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
 
             quantized.update(quantizer.quantize_export(staging, ONNX_FILE, quantize, config, quality_bound, log))
         files += [quantized_file(kind) for kind in QUANTIZE_KINDS if kind in quantized]
-        images = _sample_grid(files, staging, config.latent_dim, num_classes, config.seed)
-        save_images(images, os.path.join(staging, SAMPLES_FILE), columns=grid_columns(len(images), num_classes) if num_classes else None)
+        rows = len(preview_captions()) if max_length else num_classes
+        images = _sample_grid(files, staging, config, num_classes, rows)
+        save_images(images, os.path.join(staging, SAMPLES_FILE), columns=grid_columns(len(images), rows) if rows else None)
         files += [SAMPLES_FILE, CARD_FILE, manifest.MANIFEST_FILE]
         recipe = zoo.get(config.variant)
         text = card.model_card(metadata, differences, files, paper=recipe.paper, summary=recipe.summary, quantized=quantized)

@@ -14,6 +14,7 @@ from gantk import __version__
 from gantk.errors import ConfigError
 from gantk.export.onnx_subpixel import subpixel_conv_transposes
 from gantk.export.runtime import FORMAT
+from gantk.tokenizer import MAX_LENGTH, RULES
 
 OPSETS = range(13, 19)
 """Opsets accepted: tf2onnx 1.17 converts up to 18; 13 is the oldest this graph is tested with."""
@@ -33,8 +34,10 @@ def check_opset(opset):
 
 
 def metadata_props(config, num_classes, training_step):
-    """The string ``metadata_props`` of the runtime contract for a run's generator."""
-    return {
+    """The string ``metadata_props`` of the runtime contract for a run's generator (with its vocabulary
+    and tokenizer rules when it draws captions)."""
+    captions = {"vocabulary": json.dumps(list(config.vocabulary)), "max_length": str(MAX_LENGTH), "tokenizer": RULES} if config.vocabulary else {}
+    return {**captions,
         "gantk_format": FORMAT,
         "gantk_version": __version__,
         "variant": config.variant,

@@ -9,6 +9,8 @@ The file contract ("generator/1"), which the ONNX exporter writes:
 Inputs
     ``z``       float32 [batch, latent_dim], batch dynamic.
     ``label``   int32 [batch], only when the generator is conditional.
+    ``tokens``  int32 [batch, max_length], only for a text-to-image generator: the caption's
+                word ids under ``gantk.tokenizer.RULES`` (vocabulary index + 1, 0 pads).
 
 Outputs
     ``image``        float32 [batch, H, W, C] in [-1, 1].
@@ -26,6 +28,9 @@ Model ``metadata_props``, all strings
     ``output_range``   "[-1, 1]"
     ``training_step``  int
     ``config_sha256``  hash of the training config
+    ``vocabulary``     JSON list of the caption words, text-to-image generators only
+    ``max_length``     int, words per caption (text-to-image only)
+    ``tokenizer``      the tokenizer rules in words (text-to-image only)
 
 Input rules: latents must be a 2-D floating-point array [batch, latent_dim] of finite values;
 float16 and float64 are cast to float32, while integer, boolean, string and object arrays are
@@ -34,7 +39,9 @@ class indices (Python or numpy integers) or label names (strings); a single labe
 the whole batch, and ``labels=None`` on a conditional generator spreads the batch evenly over the classes
 (``gantk.latents.grid_labels``). Counts and seeds are integers (``n >= 1``, ``seed >= 0``), and
 one request makes at most ``gantk.latents.MAX_SAMPLE_BYTES`` of images; latents are drawn and
-run chunk by chunk. Every input problem raises ``gantk.export.errors.InputValueError`` (a
+run chunk by chunk. A text-to-image generator takes ``caption`` instead of labels: one sentence
+for the whole batch or one per image, tokenized by ``gantk.tokenizer`` exactly as in training; a
+word outside the vocabulary is refused with a message listing it. Every input problem raises ``gantk.export.errors.InputValueError`` (a
 ``ValueError``), or ``InputTypeError`` (also a ``TypeError``) for a value of the wrong type.
 
 Example::
@@ -43,6 +50,7 @@ Example::
 
     generator = Generator.load("generator.onnx")
     images = generator.sample(16, seed=0)            # uint8 [16, H, W, C]
+    drawn = text_generator.sample(4, seed=0, caption="a small red circle in the top left on white")
 """
 
 import json
@@ -54,14 +62,15 @@ import onnxruntime as ort
 
 from gantk.errors import GantkError, InputTypeError, InputValueError
 from gantk.latents import check_integer, check_sample_size, grid_labels, latent_chunks
+from gantk.tokenizer import encode
 
 FORMAT = "generator/1"
 CHUNK_SIZE = 256
 OUTPUTS = {"uint8": "image_uint8", "float": "image"}
 
 _REQUIRED_KEYS = ("gantk_format", "latent_dim", "image_shape", "num_classes")
-_INT_KEYS = ("latent_dim", "num_classes", "training_step")
-_JSON_KEYS = ("image_shape", "labels")
+_INT_KEYS = ("latent_dim", "num_classes", "training_step", "max_length")
+_JSON_KEYS = ("image_shape", "labels", "vocabulary")
 
 
 def _preview(values, limit=10):
@@ -115,6 +124,12 @@ def _decode_metadata(raw, source):
             f"Received: path={source!r} with num_classes={metadata['num_classes']} "
             f"and labels={raw.get('labels')!r}"
         )
+    words = metadata.get("vocabulary")
+    if words is not None and not (isinstance(words, list) and all(isinstance(w, str) for w in words) and isinstance(metadata.get("max_length"), int)):
+        raise GantkError(
+            f"Argument `path` must be a gantk ONNX generator whose vocabulary is a list of words with a max_length. "
+            f"Received: path={source!r} with vocabulary={raw.get('vocabulary')!r:.80}"
+        )
     return metadata
 
 
@@ -136,7 +151,7 @@ class Generator:
         self._label_index = {name: i for i, name in enumerate(self._metadata["labels"])}
         inputs = {arg.name for arg in session.get_inputs()}
         outputs = {arg.name for arg in session.get_outputs()}
-        expected = {"z", "label"} if self.num_classes else {"z"}
+        expected = {"z", "label"} if self.num_classes else {"z", "tokens"} if self.captioned else {"z"}
         if inputs != expected or not set(OUTPUTS.values()) <= outputs:
             raise GantkError(
                 f"Argument `path` must be a gantk ONNX generator with inputs {sorted(expected)} "
@@ -200,6 +215,16 @@ class Generator:
         return list(self._metadata["labels"])
 
     @property
+    def captioned(self):
+        """Whether the generator draws images of captions (a text-to-image export)."""
+        return self._metadata.get("vocabulary") is not None
+
+    @property
+    def vocabulary(self):
+        """The words a caption may use; ``[]`` for a generator without a text encoder."""
+        return list(self._metadata.get("vocabulary") or [])
+
+    @property
     def session(self):
         """The underlying ``onnxruntime.InferenceSession``."""
         return self._session
@@ -212,7 +237,7 @@ class Generator:
             f"num_classes={self.num_classes})"
         )
 
-    def sample(self, n, seed=0, labels=None):
+    def sample(self, n, seed=0, labels=None, caption=None):
         """Draw ``n`` images from fixed-seed latents; the same seed gives the same images.
 
         Args:
@@ -220,20 +245,22 @@ class Generator:
             seed: seed of ``gantk.latents.latent_vectors``.
             labels: for a conditional generator, one label or ``n`` labels (class indices or
                 names); ``None`` spreads them evenly over the classes, in class order.
+            caption: for a text-to-image generator, one sentence or ``n`` sentences.
 
         Returns:
             uint8 array [n, H, W, C].
         """
         n = check_sample_size(n, self.image_shape)
         check_integer(seed, "seed", 0)
-        return self._run(latent_chunks(n, self.latent_dim, seed, self._chunk_size), n, labels, "uint8")
+        return self._run(latent_chunks(n, self.latent_dim, seed, self._chunk_size), n, labels, "uint8", caption)
 
-    def generate(self, z, labels=None, output="uint8"):
+    def generate(self, z, labels=None, output="uint8", caption=None):
         """Turn the caller's latent vectors into images.
 
         Args:
             z: floating-point array [batch, latent_dim]; cast to float32.
             labels: as in ``sample``.
+            caption: as in ``sample``.
             output: "uint8" for [0, 255] uint8 images, "float" for [-1, 1] float32 images.
 
         Returns:
@@ -246,11 +273,12 @@ class Generator:
         z = self._check_latents(z)
         check_sample_size(len(z), self.image_shape, bytes_per_value=1 if output == "uint8" else 4, minimum=0)
         chunks = (z[start : start + self._chunk_size] for start in range(0, len(z), self._chunk_size))
-        return self._run(chunks, len(z), labels, output)
+        return self._run(chunks, len(z), labels, output, caption)
 
-    def _run(self, chunks, n, labels, output):
+    def _run(self, chunks, n, labels, output, caption=None):
         """Images for ``n`` latents given as consecutive ``chunks``, one ``session.run`` per chunk."""
         label = self._label_array(labels, n)
+        tokens = self._tokens(caption, n)
         dtype = np.uint8 if output == "uint8" else np.float32
         images = np.empty((n,) + self.image_shape, dtype=dtype)
         start = 0
@@ -259,6 +287,8 @@ class Generator:
             feed = {"z": z}
             if label is not None:
                 feed["label"] = label[start:stop]
+            if tokens is not None:
+                feed["tokens"] = tokens[start:stop]
             (images[start:stop],) = self._session.run([OUTPUTS[output]], feed)
             start = stop
         return images
@@ -294,6 +324,20 @@ class Generator:
                 f"Received: z with largest magnitude {largest:.3g}"
             )
         return np.ascontiguousarray(z, dtype=np.float32)
+
+    def _tokens(self, caption, n):
+        """int32 word ids ``[n, max_length]`` of ``caption`` (one sentence or ``n``), or None without a text encoder."""
+        if not self.captioned:
+            if caption is not None:
+                raise InputValueError(f"Argument `caption` must be None for this generator, which has no text encoder. Received: caption={caption!r:.60}")
+            return None
+        if caption is None:
+            raise InputValueError("Argument `caption` is required: this text-to-image generator draws images of a sentence.")
+        captions = [caption] if isinstance(caption, str) else caption
+        if not isinstance(captions, (list, tuple)) or len(captions) not in (1, n):
+            raise InputValueError(f"Argument `caption` must be one sentence or a list of {n}, one per image. Received: caption={caption!r:.60}")
+        tokens = encode(list(captions), self.vocabulary, self._metadata["max_length"])
+        return np.repeat(tokens, n, axis=0) if len(tokens) == 1 else tokens
 
     def _label_array(self, labels, n):
         """Return int32 class indices for ``n`` images, or None for an unconditional generator."""

@@ -23,10 +23,12 @@ def write_saved_model(generator, serve, specs, path):
     return path
 
 
-def run_saved_model(path, z, labels=None):
-    """Load the SavedModel in ``path`` and return its outputs for ``z`` (and ``labels``) as numpy arrays."""
+def run_saved_model(path, z, labels=None, tokens=None):
+    """Load the SavedModel in ``path`` and return its outputs for ``z`` (and ``labels`` or caption ``tokens``) as numpy arrays."""
     signature = tf.saved_model.load(path).signatures[SIGNATURE]
     feed = {"z": tf.constant(np.asarray(z, np.float32))}
     if labels is not None:
         feed["label"] = tf.constant(np.asarray(labels, np.int32))
+    if tokens is not None:
+        feed["tokens"] = tf.constant(np.asarray(tokens, np.int32))
     return {name: value.numpy() for name, value in signature(**feed).items()}

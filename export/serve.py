@@ -3,13 +3,14 @@
 Routes (GET only; every answer carries ``Content-Length`` so HTTP/1.1 clients keep the
 connection open):
 
-``/sample?seed=S&n=N[&label=L][&format=png|npy]``
+``/sample?seed=S&n=N[&label=L|&caption=TEXT][&format=png|npy]``
     ``n`` images for the latents ``gantk.latents.latent_vectors(n, latent_dim, seed)``, the
     same images as ``Generator.sample(n, seed, labels)``: a PNG grid (the layout of
     ``gantk.images.grid``, one pixel per pixel) or an ``.npy`` uint8 array [n, H, W, C].
     ``label`` is a class index or name of a conditional generator; without it a conditional
-    grid spreads the classes evenly, one row per class. ``caption`` is refused until an export
-    carries a text encoder.
+    grid spreads the classes evenly, one row per class. ``caption`` is the sentence a
+    text-to-image export draws (required by it, refused by others): the same images as
+    ``Generator.sample(n, seed, caption=TEXT)``; a word outside its vocabulary is a 400 naming it.
 ``/health``
     JSON: the model, its training step, the image shape, latent size, classes and the bound on n.
 
@@ -77,8 +78,11 @@ class SampleRequest:
         repeated = [name for name, values in query.items() if len(values) > 1]
         if repeated:
             raise BadRequest(f"Parameter `{repeated[0]}` is given {len(query[repeated[0]])} times; give it once.")
-        if "caption" in query:
+        self.caption = query.get("caption", [None])[0]
+        if self.caption is not None and not generator.captioned:
             raise BadRequest("Parameter `caption` needs a generator with a text encoder, and this export has none.")
+        if self.caption is None and generator.captioned:
+            raise BadRequest("Parameter `caption` is required: this text-to-image generator draws images of a sentence, e.g. caption=a+small+red+circle+in+the+centre+on+white.")
         self.seed = _integer(query, "seed", 0, SEED_LIMIT - 1)
         self.n = _integer(query, "n", 1, max_n)
         self.format = query.get("format", ["png"])[0]
@@ -130,6 +134,7 @@ def health(generator, max_n, source):
         "latent_dim": generator.latent_dim,
         "num_classes": generator.num_classes,
         "labels": generator.labels,
+        "vocabulary": generator.vocabulary,
         "max_n": max_n,
         "quantization": metadata.get("quantization", "none"),
     }
@@ -160,7 +165,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _sample(self, query):
         request = SampleRequest(self.server.generator, query, self.server.max_n)
-        images = self.server.generator.sample(request.n, seed=request.seed, labels=request.label)
+        try:
+            images = self.server.generator.sample(request.n, seed=request.seed, labels=request.label, caption=request.caption)
+        except GantkError as error:
+            raise BadRequest(str(error)) from None
         if request.format == "npy":
             body = encode_npy(images)
         else:

@@ -1,7 +1,7 @@
 """The exported computation: a float32, inference-mode generator behind one serving function.
 
 Both exporters (SavedModel and ONNX) trace the same ``tf.function``, so both files hold the
-same graph: ``z`` (and ``label``) in, ``image`` in [-1, 1] and ``image_uint8`` out, with the
+same graph: ``z`` (and ``label``, or a text-to-image generator's caption ``tokens``) in, ``image`` in [-1, 1] and ``image_uint8`` out, with the
 uint8 mapping of ``gantk.pixels.to_uint8`` (round half to even, as ``numpy.rint`` and ONNX
 ``Round`` do, then clip to [0, 255]).
 """
@@ -24,6 +24,8 @@ def float32_generator(gan):
     measured against it), so the generator is cloned layer by layer under a float32 policy, with
     whatever tricks were built into it (virtual batch normalization's reference batch included).
     """
+    if getattr(gan, "captioned", False):
+        return float32_model(gan.captioned_generator())
     return float32_model(gan.inference_generator)
 
 
@@ -43,11 +45,14 @@ def in_float32(layer):
     return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
 
 
-def input_specs(latent_dim, num_classes):
-    """``z`` float32 [None, latent_dim], and ``label`` int32 [None] for a conditional generator."""
+def input_specs(latent_dim, num_classes, max_length=0):
+    """``z`` float32 [None, latent_dim], with ``label`` int32 [None] for a conditional generator or
+    ``tokens`` int32 [None, max_length] for a text-to-image one."""
     specs = [tf.TensorSpec([None, int(latent_dim)], tf.float32, name="z")]
     if num_classes:
         specs.append(tf.TensorSpec([None], tf.int32, name="label"))
+    elif max_length:
+        specs.append(tf.TensorSpec([None, int(max_length)], tf.int32, name="tokens"))
     return specs
 
 
@@ -56,9 +61,9 @@ def to_uint8(images):
     return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
 
 
-def serving_function(generator, latent_dim, num_classes=0):
+def serving_function(generator, latent_dim, num_classes=0, max_length=0):
     """A ``tf.function`` with a fixed input signature running ``generator`` with BatchNorm in inference mode."""
-    specs = input_specs(latent_dim, num_classes)
+    specs = input_specs(latent_dim, num_classes, max_length)
 
     def outputs(image):
         image = tf.cast(image, tf.float32)
@@ -69,6 +74,12 @@ def serving_function(generator, latent_dim, num_classes=0):
         @tf.function(input_signature=specs)
         def serve(z, label):
             return outputs(generator([z, label], training=False))
+
+    elif max_length:
+
+        @tf.function(input_signature=specs)
+        def serve(z, tokens):
+            return outputs(generator([z, tokens], training=False))
 
     else:
 

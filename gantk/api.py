@@ -65,10 +65,11 @@ def load_run(run_dir, checkpoint=None):
     return load(run_dir, checkpoint)
 
 
-def sample(run, n=64, seed=0, labels=None):
+def sample(run, n=64, seed=0, labels=None, captions=None):
     """``n`` samples of a run (a ``Run`` or a run directory) for latents of ``seed``: uint8 images
     ``[n, H, W, C]``, or float32 points ``[n, 2]`` for a 2-D run. ``labels``: a class (index or
-    name) or one per sample, for a conditional run."""
+    name) or one per sample, for a conditional run; ``captions``: one sentence or one per sample,
+    for a text-to-image run."""
     import numpy as np
 
     from gantk.training.sampling import generate_images, sample_uint8
@@ -76,4 +77,4 @@ def sample(run, n=64, seed=0, labels=None):
     run = load_run(run) if isinstance(run, str) else run
     if run.config.is_points:
         return np.asarray(generate_images(run.gan, run.config, n, seed=seed, labels=labels), np.float32)
-    return sample_uint8(run.gan, run.config, n, seed=seed, labels=labels)
+    return sample_uint8(run.gan, run.config, n, seed=seed, labels=labels, captions=captions)

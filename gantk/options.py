@@ -125,6 +125,7 @@ class Option:
 
 
 SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
+REED = "Reed et al. 2016, arXiv:1605.05396"
 
 OPTIONS = (
     # What to train on.
@@ -175,6 +176,9 @@ OPTIONS = (
     Option("beta", float, 1.0, "vae: weight of the KL term; 1 gives the negative ELBO, other values the beta-VAE.", group="optimisation", minimum=0, variant_specific=True, paper="Kingma & Welling 2014, arXiv:1312.6114; Higgins et al. 2017 (beta-VAE)"),
     Option("decoder_std", float, 0.1, "ae, vae: standard deviation of the Gaussian decoder, in model units.", group="networks", minimum=0, open_min=True, flag=False, variant_specific=True, paper="Kingma & Welling 2014, arXiv:1312.6114, appendix C.2"),
     Option("code_momentum", float, 0.99, "ae: momentum of the moving moments of the training codes that the sampling Gaussian is fitted to.", group="networks", minimum=0, maximum=1, flag=False, variant_specific=True),
+    Option("interpolation", float, 0.0, "gan-cls: GAN-INT's beta: G also learns from beta * phi(t1) + (1 - beta) * phi(t2) of two captions (0.5 in the paper; 0: GAN-CLS alone).", group="optimisation", minimum=0, maximum=1, open_max=True, metavar="BETA", variant_specific=True, paper=REED + ", section 4.3"),
+    Option("text_encoder", str, "pretrained", "gan-cls: phi(t): the word encoder pretrained against images (cached per dataset), or the caption's attribute one-hots read by a fixed word table (the upper bound).", group="networks", choices=("pretrained", "attributes"), variant_specific=True, paper=REED + ", section 3.1"),
+    Option("text_encoder_steps", int, 2000, "gan-cls: updates of the text encoder's contrastive pretraining, batch 128 (cached per dataset and setting).", group="networks", minimum=1, variant_specific=True, paper="Reed, Akata, Lee & Schiele 2016, arXiv:1605.05395; Radford et al. 2021, arXiv:2103.00020"),
     # Training tricks.
     Option("label_smoothing", float, None, "One-sided label smoothing: the real target, e.g. 0.9.", group="tricks", minimum=0, maximum=1, open_min=True, paper=SALIMANS),
     Option("minibatch_discrimination", bool, False, "Minibatch features before D's logit.", group="tricks", paper=SALIMANS),
@@ -203,6 +207,7 @@ OPTIONS = (
     Option("image_shape", list, None, "Shape of one example.", group="record", flag=False),
     Option("num_examples", int, None, "Examples in the training split.", group="record", minimum=1, flag=False),
     Option("label_names", list, None, "Class names of a labelled dataset.", group="record", flag=False),
+    Option("vocabulary", list, None, "Words of the training captions, sorted (gantk.tokenizer): word i has id i + 1.", group="record", flag=False),
     Option("gantk_version", str, None, "gantk release that wrote the run.", group="record", flag=False, on_resume="free"),
 )
 
@@ -220,18 +225,22 @@ def check_options(values):
     checked = {}
     for name, value in values.items():
         option = get_option(name)
-        if option.name == "label_names":
-            checked[name] = _label_names(value)
+        if option.name in WORD_LISTS:
+            checked[name] = _words(name, value)
             continue
         checked[name] = option.check(value)
     return checked
 
 
-def _label_names(value):
+WORD_LISTS = {"label_names": "class names", "vocabulary": "words"}
+"""Recorded options that hold a list of strings."""
+
+
+def _words(name, value):
     if value is None:
         return None
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"Option `label_names` must be a list of class names. Received: label_names={value!r}")
+        raise ConfigError(f"Option `{name}` must be a list of {WORD_LISTS[name]}. Received: {name}={value!r}")
     return list(value)
 
 

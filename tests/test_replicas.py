@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from gantk import zoo
 from gantk.training.build import build_compiled_gan
+from gantk.training.checkpoint import state_groups
 
 from helpers import tiny_batches, tiny_config
 
@@ -19,12 +20,11 @@ SGD = dict(optimizer="sgd", d_learning_rate=0.05, g_learning_rate=0.05)
 
 
 def copy_state(source, target):
-    pairs = zip(source.generator.variables + source.discriminator.variables, target.generator.variables + target.discriminator.variables)
-    for a, b in pairs:
-        b.assign(a.numpy())
-    target.seed_generator.state.assign(source.seed_generator.state.numpy())
-    for a, b in zip(source.average.variables if source.average else [], target.average.variables if target.average else []):
-        b.assign(a.numpy())
+    """Every variable a checkpoint holds (networks, optimizers, noise, average, text encoder), copied."""
+    targets = state_groups(target)
+    for group, variables in state_groups(source).items():
+        for a, b in zip(variables, targets[group]):
+            b.assign(a.numpy())
 
 
 def trainable(gan):

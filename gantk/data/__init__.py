@@ -8,7 +8,9 @@ TensorFlow is imported only by the loaders.
 """
 
 import dataclasses
+import hashlib
 import os
+import re
 
 from gantk.data.catalogue import is_tfds_name
 from gantk.data.registry import SOURCES
@@ -86,6 +88,18 @@ def describe_dataset(spec, data_dir=None):
     from gantk.data.tfds_source import tfds_facts
 
     return tfds_facts(spec, data_dir)
+
+
+def dataset_key(dataset, split, image_size, channels):
+    """A file-name-safe key for a dataset at a size: ``digits-train-16x16x1``, ``shapes_colour-test-32x32x3``;
+    folders add a path hash."""
+    name = str(dataset)
+    if name.startswith((os.sep, ".", "~")) or os.path.isdir(os.path.expanduser(name)):
+        path = os.path.abspath(os.path.expanduser(name))
+        name = f"{os.path.basename(path.rstrip(os.sep)) or 'folder'}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    split = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(split))
+    return f"{name}-{split}-{image_size}x{image_size}x{channels}"
 
 
 def first_examples(data, n):

@@ -134,3 +134,43 @@ def parse_caption(text):
     column = _find({"left": ("left",), "right": ("right",)}, words, "column") or "centre"
     parsed["position"] = f"{row} {column}"
     return parsed
+
+
+ATTRIBUTE_WORDS = (
+    ("kind", KIND_WORDS), ("colour", COLOUR_WORDS), ("size", SIZE_WORDS),
+    ("row", {row: words for row, words in ROW_WORDS.items()}), ("column", {"left": ("left",), "right": ("right",)}),
+    ("background", BACKGROUND_WORDS),
+)
+"""The features of ``attribute_table``: one per value; the middle row and the centre column are no feature."""
+
+
+def attribute_table(vocabulary):
+    """float32 ``[len(vocabulary) + 1, F]``: row ``id`` marks the attribute value word ``id`` names (row 0 pads).
+
+    Summed over a caption's words and clipped to 1 it gives the caption's attributes as one-hots
+    (the middle row and the centre column as all zeros); a phrase ("plus sign") counts by its first word.
+    """
+    import numpy as np
+
+    features = [(attribute, value, phrases) for attribute, table in ATTRIBUTE_WORDS for value, phrases in table.items()]
+    table = np.zeros((len(vocabulary) + 1, len(features)), np.float32)
+    index = {word: i + 1 for i, word in enumerate(vocabulary)}
+    for column, (_, _, phrases) in enumerate(features):
+        for phrase in phrases:
+            word = phrase.split()[0]
+            if word in index:
+                table[index[word], column] = 1.0
+    return table
+
+
+PREVIEW = (
+    (0, 0, 1, 4, 0), (1, 5, 0, 0, 1), (2, 3, 1, 8, 2), (3, 2, 0, 2, 3),
+    (4, 6, 1, 6, 0), (0, 2, 1, 4, 1), (3, 0, 0, 3, 0), (4, 1, 1, 5, 2),
+)
+"""(kind, colour, size, position, background) indices of the preview captions; five of them (green
+triangle, purple cross, yellow circle, red star, orange cross) are held-out pairs of ``gantk.data.shapes.HELD_OUT``."""
+
+
+def preview_captions():
+    """The captions a text-to-image run's sample grids show, one row each, in the first template."""
+    return [make_caption(*attributes, [0] * CAPTION_DRAWS) for attributes in PREVIEW]

@@ -18,11 +18,11 @@ import hashlib
 import json
 import math
 import os
-import re
 import time
 
 import numpy as np
 
+from gantk.data import dataset_key
 from gantk.errors import GantkError
 from gantk.files import atomic_path, default_cache_dir, write_json_atomically
 from gantk.pixels import HALF_RANGE, from_uint8
@@ -40,18 +40,6 @@ CLASSIFIER_EXAMPLE_PASSES = 30_000
 
 class ExtractorError(GantkError):
     """An extractor that cannot be built: missing weights, unlabelled data, no class probabilities."""
-
-
-def dataset_key(dataset, split, image_size, channels):
-    """A file-name-safe key for a dataset at a size: ``digits-train-16x16x1``, ``shapes_colour-test-32x32x3``;
-    folders add a path hash."""
-    name = str(dataset)
-    if name.startswith((os.sep, ".", "~")) or os.path.isdir(os.path.expanduser(name)):
-        path = os.path.abspath(os.path.expanduser(name))
-        name = f"{os.path.basename(path.rstrip(os.sep)) or 'folder'}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-    split = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(split))
-    return f"{name}-{split}-{image_size}x{image_size}x{channels}"
 
 
 class FeatureExtractor:

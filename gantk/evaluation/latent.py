@@ -4,7 +4,8 @@ Seeds mean what they mean in ``gantk sample``: seed ``s`` is ``latent_vectors(1,
 Interpolation is linear or spherical (slerp, Shoemake 1985, as White 2016 recommends for
 Gaussian latents, whose mass lies near a sphere); vector arithmetic averages the latents of
 several seeds per concept, as the DCGAN paper averages three exemplars, and adds the terms.
-Conditional generators can also be walked between classes by blending one-hot labels.
+Conditional generators can also be walked between classes by blending one-hot labels, and
+text-to-image generators between sentences by blending their caption embeddings.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from gantk.errors import ConfigError, GantkError
 from gantk.latents import latent_vectors
 from gantk.pixels import to_uint8
+from gantk.tokenizer import encode
 
 METHODS = ("slerp", "lerp")
 
@@ -90,10 +92,22 @@ def arithmetic(terms, latent_dim):
     return (signs * concepts).sum(axis=0).astype(np.float32), concepts
 
 
+def caption_embeddings(gan, config, captions):
+    """phi(t) ``[len(captions), D]`` of a text-to-image run's captions (``gantk.tokenizer`` rules)."""
+    if not getattr(gan, "captioned", False):
+        raise ConfigError(f"The {config.variant} run is not text-to-image, so it takes no captions.")
+    return np.asarray(gan.embed(encode(list(captions), config.vocabulary)), np.float32)
+
+
 def render(gan, z, labels=None):
-    """uint8 images of latents ``z`` (and integer labels for a conditional generator), inference mode."""
+    """uint8 images of latents ``z`` (and integer labels for a conditional generator, caption
+    embeddings, one or one per latent, for a text-to-image one), inference mode."""
     z = np.asarray(z, np.float32)
-    if gan.conditional:
+    if getattr(gan, "captioned", False):
+        if labels is None:
+            raise ConfigError("A text-to-image run draws images of a sentence: give a caption (--caption).")
+        labels = np.broadcast_to(np.asarray(labels, np.float32), (len(z), np.shape(labels)[-1]))
+    elif gan.conditional:
         labels = np.zeros(len(z), np.int32) if labels is None else np.broadcast_to(np.asarray(labels, np.int32), (len(z),))
     return to_uint8(np.asarray(gan.generate(z, labels, training=False)))
 
@@ -159,6 +173,18 @@ def class_walk(gan, config, seeds, labels, steps=10):
     rows = [render_soft_labels(gan, np.repeat(z[i : i + 1], len(blend), axis=0), blend) for i in range(len(seeds))]
     strip = np.concatenate(rows)
     return strip, len(blend), gif_frames(np.stack(rows))
+
+
+def text_walk(gan, config, seeds, captions, steps=10):
+    """``(strip, columns, frames)`` of a text-to-image run: one row per seed, its z fixed, phi(t) walked
+    linearly from each caption's embedding to the next (Reed et al. 2016, section 5.4)."""
+    require_images(config)
+    if len(captions) < 2:
+        raise ConfigError(f"Argument `captions` must name at least two sentences to walk between. Received: {len(captions)}")
+    path = _join(interpolation_path(caption_embeddings(gan, config, captions), steps, "lerp"))
+    z = seed_latents(seeds, config.latent_dim)
+    rows = [render(gan, np.repeat(z[i : i + 1], len(path), axis=0), path) for i in range(len(seeds))]
+    return np.concatenate(rows), len(path), gif_frames(np.stack(rows))
 
 
 def gif_frames(rows):

@@ -34,7 +34,7 @@ def check_channels(channels):
         raise ConfigError(f"Argument `channels` must be 1 or 3. Received: channels={channels}")
 
 
-def _norm(x, batch_norm, name, sync_bn=False):
+def batch_norm_layer(x, batch_norm, name, sync_bn=False):
     """BatchNorm with statistics of each replica's batch (fused kernel), or of the global batch when ``sync_bn``."""
     if not batch_norm:
         return x
@@ -62,19 +62,34 @@ def dcgan_generator(
     filters = width * 2 ** (doublings - 1)
     x = layers.Dense(4 * 4 * filters, use_bias=not batch_norm, kernel_initializer=dcgan_kernel(), name="project")(x)
     x = layers.Reshape((4, 4, filters))(x)
-    x = layers.ReLU()(_norm(x, batch_norm, "project_bn", sync_bn))
+    x = layers.ReLU()(batch_norm_layer(x, batch_norm, "project_bn", sync_bn))
     for level in range(1, doublings):
         filters //= 2
         x = layers.Conv2DTranspose(
             filters, kernel_size, strides=2, padding="same", use_bias=not batch_norm,
             kernel_initializer=dcgan_kernel(), name=f"up{level}",
         )(x)
-        x = layers.ReLU()(_norm(x, batch_norm, f"up{level}_bn", sync_bn))
+        x = layers.ReLU()(batch_norm_layer(x, batch_norm, f"up{level}_bn", sync_bn))
     x = layers.Conv2DTranspose(
         channels, kernel_size, strides=2, padding="same", kernel_initializer=dcgan_kernel(), name=f"up{doublings}"
     )(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(inputs if num_classes else z, image, name=name)
+
+
+def downsampling(x, doublings, width, kernel_size=4, batch_norm=True, sync_bn=False):
+    """The discriminator's stages: ``doublings`` strided convolutions down to 4x4, LeakyReLU(0.2), BatchNorm after the first."""
+    filters = width
+    for level in range(1, doublings + 1):
+        x = layers.Conv2D(
+            filters, kernel_size, strides=2, padding="same", use_bias=not (batch_norm and level > 1),
+            kernel_initializer=dcgan_kernel(), name=f"down{level}",
+        )(x)
+        if level > 1:
+            x = batch_norm_layer(x, batch_norm, f"down{level}_bn", sync_bn)
+        x = layers.LeakyReLU(0.2)(x)
+        filters *= 2
+    return x
 
 
 def dcgan_discriminator(
@@ -95,16 +110,7 @@ def dcgan_discriminator(
         label = label_input()
         inputs.append(label)
         x = layers.Concatenate(name="image_and_label")([image, label_map(label, num_classes, size, size)])
-    filters = width
-    for level in range(1, doublings + 1):
-        x = layers.Conv2D(
-            filters, kernel_size, strides=2, padding="same", use_bias=not (batch_norm and level > 1),
-            kernel_initializer=dcgan_kernel(), name=f"down{level}",
-        )(x)
-        if level > 1:
-            x = _norm(x, batch_norm, f"down{level}_bn", sync_bn)
-        x = layers.LeakyReLU(0.2)(x)
-        filters *= 2
+    x = downsampling(x, doublings, width, kernel_size, batch_norm, sync_bn)
     x = layers.Flatten()(x)
     if features is not None:
         x = features(x)

@@ -16,7 +16,7 @@ from keras import layers
 
 from gantk.errors import ConfigError
 from gantk.nets.conditioning import label_input
-from gantk.nets.dcgan import _norm, check_channels
+from gantk.nets.dcgan import batch_norm_layer, check_channels
 from gantk.nets.initializers import dcgan_kernel
 from gantk.nets.mlp import mlp_discriminator, mlp_generator
 from gantk.nets.pyramid import AddResidual, LatentSlice, Upsample
@@ -51,7 +51,7 @@ def _conv(x, filters, kernel_size, strides, batch_norm, name, sync_bn=False):
         filters, kernel_size, strides=strides, padding="same", use_bias=not batch_norm,
         kernel_initializer=dcgan_kernel(), name=name,
     )(x)
-    return _norm(x, batch_norm, f"{name}_bn", sync_bn)
+    return batch_norm_layer(x, batch_norm, f"{name}_bn", sync_bn)
 
 
 def residual_generator(size, channels, noise_dim, width=64, kernel_size=5, batch_norm=True, num_classes=0, sync_bn=False):

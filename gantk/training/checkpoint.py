@@ -36,6 +36,7 @@ def state_groups(gan):
         "regularizers": [v for regularizer in gan.regularizers for v in getattr(regularizer, "variables", ())],
         "generator_average": gan.average.variables if gan.average is not None else [],
         "discriminator_average": classifier_average.variables if classifier_average is not None else [],
+        "text_encoder": gan.text_encoder.variables if getattr(gan, "text_encoder", None) is not None else [],
     }
 
 

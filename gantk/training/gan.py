@@ -141,9 +141,13 @@ class GAN(keras.Model):
         """Scale a per-replica mean so the summed gradients equal those of the global batch mean."""
         return loss / replica_context()[0]
 
+    def conditions(self, data):
+        """What a batch conditions both networks on: its labels for a conditional GAN, else None."""
+        return data.get("label") if self.conditional else None
+
     def train_step(self, data):
         images = data["image"]
-        labels = data.get("label") if self.conditional else None
+        labels = self.conditions(data)
         for step in range(self.d_steps):
             real = images[step :: self.d_steps]
             real_labels = labels[step :: self.d_steps] if labels is not None else None
@@ -169,14 +173,18 @@ class GAN(keras.Model):
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
-            real_logits = self.discriminate(self.perturb(real), labels, training=True)
-            fake_logits = self.discriminate(self.perturb(fake), labels, training=True)
-            loss = self.loss_pair.discriminator(real_logits, fake_logits, self.real_target)
+            loss, real_logits, fake_logits = self.discriminator_objective(real, fake, labels)
             for regularizer in self.regularizers:
                 loss = loss + regularizer(self, real, fake, labels)
             scaled = self.d_optimizer.scale_loss(self.replica_share(loss))
         self.apply_discriminator_gradients(tape, scaled)
         return loss, real_logits, fake_logits
+
+    def discriminator_objective(self, real, fake, labels):
+        """(D's loss, its logits on ``real``, on ``fake``) for one discriminator update."""
+        real_logits = self.discriminate(self.perturb(real), labels, training=True)
+        fake_logits = self.discriminate(self.perturb(fake), labels, training=True)
+        return self.loss_pair.discriminator(real_logits, fake_logits, self.real_target), real_logits, fake_logits
 
     def apply_discriminator_gradients(self, tape, scaled_loss):
         """One discriminator optimizer step, then weight clipping when enabled (Arjovsky et al. 2017)."""
@@ -195,15 +203,17 @@ class GAN(keras.Model):
         """One generator step on a fresh noise batch the size of ``real`` (whose features a feature-matching loss uses)."""
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
-            fake = self.generate(z, labels, training=True)
-            if self.loss_pair.matches_features:
-                loss = self.loss_pair.generator(
-                    self.global_mean(self.features(self.perturb(real), labels, training=True)),
-                    self.global_mean(self.features(self.perturb(fake), labels, training=True)),
-                )
-            else:
-                loss = self.loss_pair.generator(self.discriminate(self.perturb(fake), labels, training=True))
+            loss = self.generator_objective(real, self.generate(z, labels, training=True), labels)
             scaled = self.g_optimizer.scale_loss(self.replica_share(loss))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
         return loss
+
+    def generator_objective(self, real, fake, labels):
+        """G's loss for ``fake`` made for ``labels`` (feature matching compares it with ``real``)."""
+        if self.loss_pair.matches_features:
+            return self.loss_pair.generator(
+                self.global_mean(self.features(self.perturb(real), labels, training=True)),
+                self.global_mean(self.features(self.perturb(fake), labels, training=True)),
+            )
+        return self.loss_pair.generator(self.discriminate(self.perturb(fake), labels, training=True))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from gantk import zoo
 from gantk.data import load_dataset
+from gantk.data.captioned import caption_vocabulary
+from gantk.data.captions import preview_captions
 from gantk.data.pipeline import steps_per_epoch, training_batches
 from gantk.data.summary import describe, save_summary, summary_lines
 from gantk.errors import ConfigError, RunDirError, TrainingDiverged
@@ -33,6 +35,7 @@ from gantk.training.precision import resolve_precision
 from gantk.training.resume import changes_text, check_length, clear_run, continued_config, record_changes
 from gantk.training.sampling import sample_uint8
 from gantk.training.schedule import segments, total_steps
+from gantk.training.text_pretraining import initialize_text_encoder
 from gantk.training.tricks import choose_real_reference
 
 SAMPLE_GRID_SIZE = 64
@@ -45,7 +48,8 @@ def with_data(config, data):
             f"Dataset {config.dataset!r} gave examples of shape {tuple(data.element_shape)}, "
             f"not the {tuple(config.image_shape)} the configuration resolved."
         )
-    return config.with_overrides(num_examples=data.num_examples, label_names=data.label_names)
+    vocabulary = caption_vocabulary(data, config.variant) if zoo.get(config.variant).captioned else None
+    return config.with_overrides(num_examples=data.num_examples, label_names=data.label_names, vocabulary=vocabulary)
 
 
 def check_labels(config, data):
@@ -74,10 +78,17 @@ def batches_of(config):
     return zoo.get(config.variant).batches or training_batches
 
 
+def grid_rows(gan, config):
+    """Rows of a run's sample grid: one per class, one per preview caption of a text-to-image run, else 0 (free)."""
+    if getattr(gan, "captioned", False):
+        return len(preview_captions())
+    return config.num_classes if gan.conditional else 0
+
+
 def write_samples(gan, config, run_dir, name):
-    num_classes = config.num_classes if gan.conditional else 0
-    images = sample_uint8(gan, config, grid_size(SAMPLE_GRID_SIZE, num_classes), seed=config.seed)
-    columns = grid_columns(len(images), num_classes) if num_classes else None
+    rows = grid_rows(gan, config)
+    images = sample_uint8(gan, config, grid_size(SAMPLE_GRID_SIZE, rows), seed=config.seed)
+    columns = grid_columns(len(images), rows) if rows else None
     path = save_images(images, os.path.join(run_dir, layout.SAMPLES, name), columns=columns)
     save_images(images, os.path.join(run_dir, layout.LATEST_SAMPLES), columns=columns)
     return path
@@ -216,6 +227,8 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
     with strategy.scope():
         gan = build_compiled_gan(config)
     choose_real_reference(gan, data, config)
+    if getattr(gan, "captioned", False) and not checkpoint:
+        initialize_text_encoder(gan, config, data, log)
     if checkpoint:
         if restore_checkpoint(gan, checkpoint) != step:
             raise RunDirError(f"Checkpoint {checkpoint} holds another step than its name says; it was renamed or replaced.")

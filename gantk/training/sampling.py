@@ -4,7 +4,9 @@ import numpy as np
 
 from gantk.errors import ConfigError
 from gantk.latents import CHUNK, check_integer, grid_labels, latent_chunks
+from gantk.data.captions import preview_captions
 from gantk.pixels import to_uint8
+from gantk.tokenizer import encode
 
 
 def resolve_labels(labels, n, config):
@@ -35,24 +37,46 @@ def resolve_labels(labels, n, config):
     return indices
 
 
-def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK):
-    """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, ``batch_size`` at a time."""
+def caption_tokens(captions, n, config):
+    """Word ids ``[n, MAX_LENGTH]`` (``gantk.tokenizer``): one caption for all ``n`` samples, one per
+    sample, or, when ``None``, the preview captions (``gantk.data.captions.preview_captions``), one row each."""
+    if captions is None:
+        preview = preview_captions()
+        captions = [preview[i] for i in grid_labels(n, len(preview))]
+    captions = [captions] if isinstance(captions, str) else list(captions)
+    captions = captions * n if len(captions) == 1 else captions
+    if len(captions) != n:
+        raise ConfigError(f"Argument `caption` must give one caption or {n} captions. Received: {len(captions)} captions")
+    return encode(captions, config.vocabulary)
+
+
+def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK, captions=None):
+    """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, ``batch_size`` at a time.
+
+    A text-to-image run draws them for ``captions`` (see ``caption_tokens``), others for ``labels``.
+    """
+    captioned = getattr(gan, "captioned", False)
     if labels is not None and not gan.conditional:
-        raise ConfigError(f"The {config.variant} generator is not conditional, so it takes no --label.")
+        takes = "captions (--caption)" if captioned else "no --label"
+        raise ConfigError(f"The {config.variant} generator is not class-conditional, so it takes {takes}.")
+    if captions is not None and not captioned:
+        raise ConfigError(f"The {config.variant} generator is not text-conditional, so it takes no --caption.")
     n, seed = check_integer(n, "n", 1), check_integer(seed, "seed", 0)
     labels = resolve_labels(labels, n, config) if gan.conditional else None
+    tokens = caption_tokens(captions, n, config) if captioned else None
     start = 0
     for z in latent_chunks(n, config.latent_dim, seed, batch_size):
-        chunk_labels = labels[start : start + len(z)] if labels is not None else None
-        yield np.asarray(gan.generate(z, chunk_labels, training=False))
+        part = slice(start, start + len(z))
+        condition = gan.embed(tokens[part]) if captioned else labels[part] if labels is not None else None
+        yield np.asarray(gan.generate(z, condition, training=False))
         start += len(z)
 
 
-def generate_images(gan, config, n, seed=0, labels=None, batch_size=CHUNK):
+def generate_images(gan, config, n, seed=0, labels=None, batch_size=CHUNK, captions=None):
     """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, in inference mode."""
-    return np.concatenate(list(generated_chunks(gan, config, n, seed, labels, batch_size)))
+    return np.concatenate(list(generated_chunks(gan, config, n, seed, labels, batch_size, captions)))
 
 
-def sample_uint8(gan, config, n, seed=0, labels=None):
+def sample_uint8(gan, config, n, seed=0, labels=None, captions=None):
     """``to_uint8(generate_images(...))``, converted chunk by chunk so only the uint8 images are held."""
-    return np.concatenate([to_uint8(chunk) for chunk in generated_chunks(gan, config, n, seed, labels)])
+    return np.concatenate([to_uint8(chunk) for chunk in generated_chunks(gan, config, n, seed, labels, captions=captions)])

@@ -6,13 +6,13 @@ TensorFlow: a recipe's network builders import Keras when they are called.
 """
 
 from gantk.errors import ConfigError
-from gantk.zoo import autoencoders, cgan, dcgan, gan, lapgan, ssgan, wgan, wgan_gp
+from gantk.zoo import autoencoders, cgan, dcgan, gan, gan_cls, lapgan, ssgan, wgan, wgan_gp
 from gantk.zoo.recipe import Recipe
 
 RECIPES = {
     recipe.name: recipe
     for recipe in (dcgan.RECIPE, gan.RECIPE, cgan.RECIPE, wgan.RECIPE, wgan_gp.RECIPE, lapgan.RECIPE,
-                   ssgan.RECIPE, autoencoders.VAE, autoencoders.AE)
+                   ssgan.RECIPE, autoencoders.VAE, autoencoders.AE, gan_cls.RECIPE, gan_cls.GAN_INT)
 }
 
 

@@ -48,5 +48,7 @@ class Recipe:
     model_options: Callable = lambda config: {}
     prepare_data: Callable = None
     batches: Callable = None
+    captioned: bool = False
+    """Whether the run trains on captions (``gantk.tokenizer``): the run records their ``vocabulary`` and samples by caption."""
     classifier: bool = False
     """Whether the run's discriminator classifies (``gantk classify``, accuracy in ``gantk evaluate``)."""

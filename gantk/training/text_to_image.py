@@ -1,0 +1,103 @@
+"""GAN-CLS and GAN-INT (Reed et al. 2016, "Generative adversarial text to image synthesis", arXiv:1605.05396).
+
+Both networks are conditioned on phi(t), the frozen, pretrained text encoder's embedding of the
+batch's captions (``gantk.nets.text``). GAN-CLS (Algorithm 1) makes the discriminator
+matching-aware: besides real images with their text (real) and generated images with the text
+they were made for (fake), it sees real images with mismatched text as a third, fake, term,
+L_D = L(real) + (L(wrong) + L(fake)) / 2 under the run's loss pair. GAN-INT (section 4.3) adds
+to the generator's objective images made for interpolated embeddings
+beta * phi(t1) + (1 - beta) * phi(t2) of two captions of the batch, which D judges against the
+same interpolated text. A mismatched caption is the one of the neighbouring example
+(``mismatched``): the batch is shuffled every epoch, and pairs never cross a replica boundary,
+so N replicas pair captions as one device does.
+"""
+
+import keras
+from keras import ops
+
+from gantk.training.gan import GAN
+
+
+def mismatched(values):
+    """``values`` with neighbouring rows swapped (0 and 1, 2 and 3, ...; an odd last row takes the row before it)."""
+    n = ops.shape(values)[0]
+    index = ops.arange(n)
+    partner = index + 1 - 2 * (index % 2)
+    partner = ops.maximum(ops.where(partner >= n, index - 1, partner), 0)
+    return ops.take(values, partner, axis=0)
+
+
+def tensors(*values):
+    """``values`` as tensors: a Keras model takes a list of inputs all of one kind."""
+    return [ops.convert_to_tensor(value) for value in values]
+
+
+class TextToImageGAN(GAN):
+    """A GAN whose networks take ``[x, phi(t)]``; batches carry ``tokens`` (``gantk.tokenizer``) beside ``image``.
+
+    ``text_encoder`` maps word ids to phi(t) and is frozen; ``interpolation`` is GAN-INT's beta
+    (0 trains GAN-CLS alone).
+    """
+
+    captioned = True
+
+    def __init__(self, *args, text_encoder, interpolation=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text_encoder = text_encoder
+        self.text_encoder.trainable = False
+        self.interpolation = float(interpolation)
+        self.d_wrong_tracker = keras.metrics.Mean(name="d_wrong")
+
+    @property
+    def metrics(self):
+        return [*super().metrics, self.d_wrong_tracker]
+
+    @property
+    def max_length(self):
+        return int(self.text_encoder.inputs[0].shape[1])
+
+    def embed(self, tokens):
+        """phi(t) of word ids ``[N, max_length]``."""
+        return self.text_encoder(ops.cast(tokens, "int32"), training=False)
+
+    def conditions(self, data):
+        return self.embed(data["tokens"])
+
+    def call(self, inputs, training=False):
+        if isinstance(inputs, dict):
+            return self.discriminate(inputs["image"], self.embed(inputs["tokens"]), training=training)
+        return self.generator(inputs, training=training)
+
+    def generate(self, z, labels=None, training=False):
+        """Images of ``z`` for caption embeddings ``labels`` (phi(t), one per latent)."""
+        generator = self.generator if training else self.inference_generator
+        return generator(tensors(z, labels), training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        return self.discriminator(tensors(images, labels), training=training)
+
+    def features(self, images, labels=None, training=False):
+        return self.feature_extractor(tensors(images, labels), training=training)
+
+    def discriminator_objective(self, real, fake, labels):
+        loss, real_logits, fake_logits = super().discriminator_objective(real, fake, labels)
+        wrong_logits = self.discriminate(self.perturb(real), mismatched(labels), training=True)
+        self.d_wrong_tracker.update_state(self.read_logits(wrong_logits))
+        wrong = self.loss_pair.discriminator(real_logits, wrong_logits, self.real_target)
+        return (loss + wrong) / 2, real_logits, fake_logits
+
+    def generator_objective(self, real, fake, labels):
+        loss = super().generator_objective(real, fake, labels)
+        if not self.interpolation:
+            return loss
+        beta = self.interpolation
+        mixed = beta * labels + (1.0 - beta) * mismatched(labels)
+        z = self.draw_latents(ops.shape(real)[0])
+        return loss + super().generator_objective(real, self.generate(z, mixed, training=True), mixed)
+
+    def captioned_generator(self):
+        """``[z, tokens] -> image``: the inference generator behind the text encoder, one graph (what is exported)."""
+        z = keras.Input(shape=(self.latent_dim,), name="z")
+        tokens = keras.Input(shape=(self.max_length,), dtype="int32", name="tokens")
+        image = self.inference_generator([z, self.text_encoder(tokens)])
+        return keras.Model([z, tokens], image, name="text_to_image_generator")

@@ -1,0 +1,291 @@
+"""Text to image (gan-cls, gan-int): the tokenizer, phi(t) and its pretraining cache, the matching-aware
+and interpolated objectives, sampling by caption, the export with its text encoder, serving by caption."""
+
+import http.client
+import io
+import itertools
+import json
+import os
+import sys
+import urllib.parse
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gantk.cli.main import cli
+from gantk.data import captions as grammar
+from gantk.data.shapes import shapes_arrays
+from gantk.errors import InputValueError
+from gantk.tokenizer import MAX_LENGTH, UnknownWordError, build_vocabulary, encode, words
+from helpers import tiny_config
+
+SETTINGS = ["--dataset", "shapes", "--image-size", "16", "--width", "4", "--batch-size", "8", "--latent-dim", "8"]
+CAPTION = "A small red circle in the top left on white"
+
+
+def test_tokenizer_rules():
+    vocabulary = build_vocabulary(["A red disc, on white.", "a BIG star"])
+    assert vocabulary == ["a", "big", "disc", "on", "red", "star", "white"]
+    assert words("Top-left: a red disc!") == ["top", "left", "a", "red", "disc"]
+    ids = encode(["a red disc", "A  RED, disc."], vocabulary)
+    assert ids.dtype == np.int32 and ids.shape == (2, MAX_LENGTH)
+    np.testing.assert_array_equal(ids[0], ids[1])
+    assert ids[0, :3].tolist() == [1, 5, 3] and not ids[0, 3:].any()
+    with pytest.raises(UnknownWordError, match=r"'blob'.*vocabulary is: a big disc on red star white\."):
+        encode("a red blob", vocabulary)
+    with pytest.raises(InputValueError, match="at least one word"):
+        encode(["a red disc", "!!"], vocabulary)
+    with pytest.raises(InputValueError, match=f"at most {MAX_LENGTH} words"):
+        encode(" ".join(["red"] * (MAX_LENGTH + 1)), vocabulary)
+
+
+def test_the_attribute_table_reads_every_caption_of_the_grammar_exactly():
+    """The upper-bound encoder: summed word rows give the parsed attributes as one-hots, whatever the template."""
+    _, attributes, texts = shapes_arrays("test", 16, n=400)
+    vocabulary = build_vocabulary(texts)
+    table = grammar.attribute_table(vocabulary)
+    onehots = np.minimum(table[encode(texts, vocabulary)].sum(axis=1), 1.0)
+    features = [(name, value) for name, values in grammar.ATTRIBUTE_WORDS for value in values]
+    for text, row, onehot in zip(texts, attributes, onehots):
+        parsed = grammar.parse_caption(text)
+        row_word, column_word = parsed["position"].split(" ")
+        expected = {("kind", parsed["kind"]), ("colour", parsed["colour"]), ("size", parsed["size"]),
+                    ("background", parsed["background"]), ("row", row_word), ("column", column_word)}
+        assert {features[i] for i in np.flatnonzero(onehot)} == {f for f in features if f in expected}, text
+    assert len({tuple(r) for r in onehots}) > 300, "different captions must mostly give different codes"
+
+
+def test_mismatched_captions_never_match_and_stay_within_pairs():
+    from gantk.training.text_to_image import mismatched
+
+    for n in (2, 7, 8):
+        rows = np.asarray(mismatched(np.arange(n)[:, None]))[:, 0]
+        assert all(rows != np.arange(n)), n
+        assert all(rows[: n - n % 2] // 2 == np.arange(n - n % 2) // 2), "pairs never cross a replica's even slice"
+
+
+def test_the_matching_aware_objective_is_the_papers():
+    """L_D = L(real) + (L(wrong) + L(fake)) / 2 (Reed et al. 2016, Algorithm 1), with the run's loss pair."""
+    from gantk.training.build import build_compiled_gan
+    from gantk.training.text_to_image import mismatched
+
+    config, data = tiny_config("gan-cls", batch_norm=False)
+    gan = build_compiled_gan(config)
+    real = np.random.default_rng(0).uniform(-1, 1, (6, 16, 16, 3)).astype("float32")
+    fake = np.random.default_rng(1).uniform(-1, 1, (6, 16, 16, 3)).astype("float32")
+    h = gan.embed(encode(data.captions[:6], config.vocabulary))
+    loss, real_logits, fake_logits = gan.discriminator_objective(real, fake, h)
+    wrong_logits = gan.discriminate(real, mismatched(h))
+    expected = bce(np.asarray(real_logits), True) + (bce(np.asarray(wrong_logits), False) + bce(np.asarray(fake_logits), False)) / 2
+    assert np.isclose(float(loss), expected, rtol=1e-4)
+
+
+def bce(logits, real):
+    """The cross-entropy of D's logits against the target real (1) or fake (0)."""
+    probability = 1 / (1 + np.exp(-np.asarray(logits, np.float64)))
+    return -np.mean(np.log(probability if real else 1 - probability))
+
+
+def test_gan_int_adds_the_interpolated_term_to_the_generator_only():
+    from gantk.training.build import build_compiled_gan
+
+    config, data = tiny_config("gan-int", batch_norm=False)
+    assert config.interpolation == 0.5
+    gan = build_compiled_gan(config)
+    real = np.zeros((4, 16, 16, 3), "float32")
+    h = gan.embed(encode(data.captions[:4], config.vocabulary))
+    fake = gan.generate(np.zeros((4, config.latent_dim), "float32"), h, training=True)
+    with_int = float(gan.generator_objective(real, fake, h))
+    gan.interpolation = 0.0
+    without = float(gan.generator_objective(real, fake, h))
+    assert with_int > without > 0, "the interpolated images add a positive non-saturating term"
+
+
+def test_retrieval_accuracy_counts_attribute_matches_both_ways():
+    from gantk.training.text_pretraining import retrieval_accuracy
+
+    attributes = np.repeat(np.arange(10)[:, None], 5, axis=1)
+    embeddings = np.eye(10, dtype="float32")
+    perfect = retrieval_accuracy(embeddings, embeddings, attributes, gallery=5)
+    assert perfect == {"caption_to_image": 1.0, "image_to_caption": 1.0, "pairs": 10}
+    shifted = retrieval_accuracy(embeddings, np.roll(embeddings, 1, axis=0), attributes, gallery=10)
+    assert shifted["caption_to_image"] == 0.0 and shifted["image_to_caption"] == 0.0
+
+
+def test_pretraining_learns_and_is_cached_per_setting(tmp_path, monkeypatch):
+    import keras
+
+    from gantk.training import text_pretraining
+    from gantk.zoo.gan_cls import build_text_encoder
+
+    monkeypatch.setattr(text_pretraining, "default_cache_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(text_pretraining, "test_pairs", lambda config, n=None: None)
+    config, data = tiny_config("gan-cls", text_encoder_steps=60)
+    images, _, texts = shapes_arrays("train", 16, n=512)
+    messages = []
+    keras.utils.set_random_seed(0)
+    encoder = build_text_encoder(config)
+    info = text_pretraining.pretrained_text_encoder(encoder, config, texts, images, log=messages.append)
+    chance = float(np.log(text_pretraining.PRETRAIN_BATCH))
+    assert info["final_loss"] < 0.8 * chance, "the contrastive loss must fall well below chance"
+    assert os.listdir(tmp_path / "text_encoders") == [os.path.basename(text_pretraining.cache_folder(config))]
+    again = build_text_encoder(config)
+    text_pretraining.pretrained_text_encoder(again, config, texts, images, log=messages.append)
+    assert "cached one" in messages[-1]
+    for a, b in zip(encoder.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    other = config.with_overrides(text_encoder_steps=61)
+    assert text_pretraining.cache_folder(other) != text_pretraining.cache_folder(config)
+
+
+def test_captioned_variants_need_captions():
+    from gantk.errors import GantkError
+
+    with pytest.raises(GantkError, match="gan-cls variant trains on captioned images"):
+        tiny_config("gan-cls", dataset="digits")
+    with pytest.raises(GantkError, match="applies to gan-cls, gan-int, not to dcgan"):
+        tiny_config("dcgan", interpolation=0.5)
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory):
+    """A gan-int run of two steps from the CLI, its text encoder pretrained for two steps into a private cache."""
+    root = tmp_path_factory.mktemp("text-to-image")
+    from gantk.training import text_pretraining
+
+    original = text_pretraining.default_cache_dir
+    text_pretraining.default_cache_dir = lambda: str(root / "cache")
+    try:
+        run_dir = str(root / "run")
+        result = CliRunner().invoke(cli, ["train", "gan-int", *SETTINGS, "--steps", "2", "--text-encoder-steps", "2", "--out", run_dir])
+        assert result.exit_code == 0, result.output
+    finally:
+        text_pretraining.default_cache_dir = original
+    return run_dir, result.output
+
+
+def test_a_text_run_records_its_vocabulary_and_reports_retrieval(text_run):
+    run_dir, output = text_run
+    config = json.load(open(os.path.join(run_dir, "config.json")))
+    assert config["vocabulary"] == build_vocabulary(shapes_arrays("train", 16)[2])
+    assert config["interpolation"] == 0.5 and config["text_encoder"] == "pretrained"
+    assert "caption->image" in output and "image->caption" in output
+
+
+def test_sample_by_caption_and_the_unknown_word_error(text_run, tmp_path):
+    run_dir, _ = text_run
+    runner = CliRunner()
+    out = str(tmp_path / "red.npy")
+    result = runner.invoke(cli, ["sample", run_dir, "--caption", CAPTION, "--n", "3", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert np.load(out).shape == (3, 16, 16, 3)
+    result = runner.invoke(cli, ["sample", run_dir, "--caption", "a small red blob", "--out", str(tmp_path / "x.png")])
+    assert result.exit_code != 0
+    assert "'blob'" in result.output and "vocabulary is: a against" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["sample", run_dir, "--label", "1", "--out", str(tmp_path / "x.png")])
+    assert result.exit_code != 0 and "--caption" in result.output
+
+
+def test_interpolating_captions_keeps_z_and_walks_the_text(text_run, tmp_path):
+    from gantk.api import load_run
+    from gantk.evaluation import latent
+
+    run_dir, _ = text_run
+    other = "A large blue star at the bottom right on black"
+    result = CliRunner().invoke(cli, ["interpolate", run_dir, "--captions", f"{CAPTION},{other}", "--seeds", "0,1", "--steps", "4", "--out", str(tmp_path / "walk.png")])
+    assert result.exit_code == 0, result.output
+    assert "(8 images)" in result.output
+    run = load_run(run_dir)
+    strip, columns, _ = latent.text_walk(run.gan, run.config, [0], [CAPTION, other], steps=4)
+    ends = latent.render(run.gan, latent.seed_latents([0, 0], run.config.latent_dim), latent.caption_embeddings(run.gan, run.config, [CAPTION, other]))
+    np.testing.assert_array_equal(strip[[0, -1]], ends)
+    result = CliRunner().invoke(cli, ["interpolate", run_dir, "--caption", CAPTION, "--seeds", "0,1,2", "--steps", "3", "--out", str(tmp_path / "style.png")])
+    assert result.exit_code == 0 and "(6 images)" in result.output, result.output
+
+
+def test_export_with_its_text_encoder_matches_gantk_sample(text_run, tmp_path):
+    from gantk.export import exporter
+    from gantk.export.runtime import Generator
+
+    run_dir, _ = text_run
+    result = exporter.export_run(run_dir, str(tmp_path / "export"), log=lambda *_: None)
+    assert set(result.parity) == {"saved_model", "onnx"} and max(result.parity.values()) <= 1e-4
+    generator = Generator.load(str(tmp_path / "export" / "generator.onnx"))
+    assert [i.name for i in generator.session.get_inputs()] == ["z", "tokens"]
+    assert generator.captioned and generator.metadata["max_length"] == MAX_LENGTH and "lowercase" in generator.metadata["tokenizer"]
+    sampled = str(tmp_path / "sampled.npy")
+    assert CliRunner().invoke(cli, ["sample", run_dir, "--caption", CAPTION, "--n", "5", "--seed", "4", "--out", sampled]).exit_code == 0
+    np.testing.assert_array_equal(generator.sample(5, seed=4, caption=CAPTION), np.load(sampled))
+    with pytest.raises(UnknownWordError, match="'blob'"):
+        generator.sample(2, caption="a red blob")
+    with pytest.raises(InputValueError, match="`caption` is required"):
+        generator.sample(2)
+    with pytest.raises(Exception, match="SavedModel and ONNX only"):
+        exporter.export_run(run_dir, str(tmp_path / "web"), formats=["web"], log=lambda *_: None)
+    assert not os.path.exists(tmp_path / "web")
+
+
+def test_the_runtime_tokenizes_without_tensorflow(text_run, tmp_path):
+    """The runtime and its tokenizer import no TensorFlow."""
+    import subprocess
+
+    script = "import sys; import gantk.export.runtime, gantk.tokenizer; print('tensorflow' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(tmp_path))
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_serving_by_caption(text_run, tmp_path):
+    from gantk.export import exporter
+    from gantk.export.runtime import Generator
+    from gantk.export.serve import open_server, serve_in_thread
+
+    run_dir, _ = text_run
+    out = exporter.export_run(run_dir, str(tmp_path / "export"), formats=["onnx"], log=lambda *_: None).out_dir
+    server = open_server(out, port=0, log=lambda *_: None)
+    serve_in_thread(server)
+    try:
+        def get(query):
+            connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+            connection.request("GET", "/sample?" + urllib.parse.urlencode(query))
+            response = connection.getresponse()
+            return response.status, response.read()
+
+        status, body = get({"seed": 2, "n": 3, "caption": CAPTION, "format": "npy"})
+        assert status == 200
+        np.testing.assert_array_equal(np.load(io.BytesIO(body)), Generator.load(os.path.join(out, "generator.onnx")).sample(3, seed=2, caption=CAPTION))
+        for query, fragment in (({"seed": 0, "n": 1}, "`caption` is required"), ({"seed": 0, "n": 1, "caption": "a red blob"}, "'blob'"), ({"seed": 0, "n": 1, "caption": CAPTION, "label": "1"}, "conditional")):
+            status, body = get(query)
+            assert status == 400 and fragment in json.loads(body)["error"], body
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_paraphrases_encode_to_the_same_attributes():
+    """Every template and synonym of one picture's attributes reads back as the same attribute code."""
+    vocabulary = build_vocabulary(shapes_arrays("train", 16, n=2000)[2])
+    table = grammar.attribute_table(vocabulary)
+    texts = {grammar.make_caption(1, 2, 0, 2, 3, list(draws)) for draws in itertools.product(range(6), range(3), [0], range(3), range(3), range(3), range(3))}
+    codes = {tuple(np.minimum(table[encode(t, vocabulary)[0]].sum(0), 1)) for t in texts}
+    assert len(texts) > 50 and len(codes) == 1
+
+
+def test_the_benchmark_captions_say_what_they_claim():
+    """Seen captions name training pairs, held-out ones the held-out pairs; paraphrases use every template."""
+    from gantk.bench.text_to_image import benchmark_captions
+    from gantk.data.shapes import HELD_OUT, ATTRIBUTE_VALUES
+
+    captions = benchmark_captions()
+    assert benchmark_captions() == captions
+
+    def named(text, attributes):
+        parsed = grammar.parse_caption(text)
+        return all(parsed[name] == ATTRIBUTE_VALUES[name][value] for name, value in zip(("kind", "colour", "size", "position", "background"), attributes))
+
+    pairs = {part: {(grammar.COLOURS[a[1]], grammar.KINDS[a[0]]) for _, a in captions[part]} for part in ("seen", "held_out")}
+    assert pairs["held_out"] == set(HELD_OUT) and not pairs["seen"] & set(HELD_OUT) and len(pairs["seen"]) == 30
+    assert all(named(text, a) for part in ("seen", "held_out") for text, a in captions[part])
+    for group in captions["paraphrases"]:
+        assert len({text for text, _ in group}) == len(grammar.TEMPLATES) and len({tuple(a) for _, a in group}) == 1
+        assert all(named(text, a) for text, a in group)

@@ -150,18 +150,17 @@ def test_captioned_variants_need_captions():
 
 @pytest.fixture(scope="module")
 def text_run(tmp_path_factory):
-    """A gan-int run of two steps from the CLI, its text encoder pretrained for two steps into a private cache."""
-    root = tmp_path_factory.mktemp("text-to-image")
-    from gantk.training import text_pretraining
+    """A gan-int run of two steps from the CLI on small shapes splits, its text encoder pretrained for two steps into a private cache."""
+    from gantk.data import shapes
 
-    original = text_pretraining.default_cache_dir
-    text_pretraining.default_cache_dir = lambda: str(root / "cache")
-    try:
+    root = tmp_path_factory.mktemp("text-to-image")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GANTK_CACHE_DIR", str(root / "cache"))
+        patch.setitem(shapes.SPLITS, "train", 1024)
+        patch.setitem(shapes.SPLITS, "test", 1000)
         run_dir = str(root / "run")
         result = CliRunner().invoke(cli, ["train", "gan-int", *SETTINGS, "--steps", "2", "--text-encoder-steps", "2", "--out", run_dir])
         assert result.exit_code == 0, result.output
-    finally:
-        text_pretraining.default_cache_dir = original
     return run_dir, result.output
 
 

@@ -19,13 +19,14 @@ def command(run_dir, n, seed, labels, captions, pyramid, out):
     from gantk.errors import ConfigError
     from gantk.images import save_images
     from gantk.latents import check_sample_size, grid_columns
-    from gantk.training.run import grid_rows
-    from gantk.training.sampling import sample_uint8
 
     extension = os.path.splitext(out)[1]
     if extension.lower() != ".png" and extension != ".npy":
         raise ConfigError(f"Argument `out` must name a .png or .npy file. Received: out={out!r}")
     check_sample_size(n, check_run(run_dir).image_shape or [1])
+    from gantk.training.run import grid_rows
+    from gantk.training.sampling import sample_uint8
+
     loaded = load_run(run_dir)
     config, gan = loaded.config, loaded.gan
     if config.is_points:

@@ -2,12 +2,12 @@
 
 import click
 
+from gantk.cli.sample_checks import sample_check_options
+
 
 @click.command("digits-check")
 @click.argument("run_dir", type=click.Path())
-@click.option("--n", default=1000, show_default=True, type=click.IntRange(min=1), help="Unconditional runs: images read.")
-@click.option("--per-label", default=100, show_default=True, type=click.IntRange(min=1), help="Conditional runs: images per label.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Latent seed of the samples.")
+@sample_check_options
 def command(run_dir, n, per_label, seed):
     """Read a digits run's samples with an RBF SVM fitted on the real digits; print JSON.
 

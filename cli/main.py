@@ -11,11 +11,11 @@ import click
 from gantk import __version__, quiet
 from gantk.cli import (
     arithmetic, bench, classify, dataset, demo, digits_check, evaluate, export_cmd, interpolate, listing, prepare, probe, reconstruct, refine, sample,
-    serve, train,
+    serve, shapes_check, train,
 )
 from gantk.errors import GantkError
 
-COMMANDS = (train, sample, listing, dataset, prepare, bench, export_cmd, demo, serve, evaluate, digits_check, interpolate, arithmetic, probe, refine, classify, reconstruct)
+COMMANDS = (train, sample, listing, dataset, prepare, bench, export_cmd, demo, serve, evaluate, digits_check, shapes_check, interpolate, arithmetic, probe, refine, classify, reconstruct)
 """Modules that each define one click ``command``; each module imports only click at the top."""
 
 

@@ -145,9 +145,12 @@ def draw_layout(split):
     [-1, 1], caption draws [N, CAPTION_DRAWS])``; independent of the image size.
     """
     check_split(split)
-    count = SPLITS[split]
-    rng = np.random.default_rng(SPLIT_SEEDS[split])
-    pairs = np.asarray(allowed_pairs(split), np.int32)[rng.integers(0, len(allowed_pairs(split)), count)]
+    return random_layout(SPLITS[split], np.random.default_rng(SPLIT_SEEDS[split]), allowed_pairs(split))
+
+
+def random_layout(count, rng, pairs):
+    """``draw_layout``'s arrays for ``count`` pictures drawn with ``rng``, (colour, kind) from ``pairs``."""
+    pairs = np.asarray(pairs, np.int32)[rng.integers(0, len(pairs), count)]
     attributes = np.stack([
         pairs[:, 1],
         pairs[:, 0],

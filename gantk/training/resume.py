@@ -31,35 +31,14 @@ RUN_FILES = (
 """What a run writes into its directory; ``clear_run`` removes exactly these, ``config.json`` last."""
 
 
-def flatten(values, prefix=""):
-    flat = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def leaf(key):
-    return key.rsplit(".", 1)[-1]
-
-
-def same_value(key, old, new):
+def same_value(name, old, new):
     if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
         return float(old) == float(new)
     if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
         return list(old) == list(new)
-    if leaf(key) == "dataset" and isinstance(old, str) and isinstance(new, str) and os.path.exists(new):
+    if name == "dataset" and isinstance(old, str) and isinstance(new, str) and os.path.exists(new):
         return os.path.realpath(old) == os.path.realpath(new)
     return old == new
-
-
-def set_flat(values, key, value):
-    *parents, name = key.split(".")
-    for parent in parents:
-        values = values.setdefault(parent, {})
-    values[name] = value
 
 
 def continued_config(saved, requested, given=None):
@@ -68,26 +47,24 @@ def continued_config(saved, requested, given=None):
     ``given`` is the set of setting names the user set; ``None`` (a library call with a whole
     configuration) compares every setting of ``requested`` that differs from its schema default.
     """
-    old, new = flatten(saved.to_dict()), flatten(requested.to_dict())
+    old, new = saved.to_dict(), requested.to_dict()
     compared = {
-        key: value for key, value in new.items()
-        if value is not None and leaf(key) not in FROM_DATA
-        and (given & set(key.split(".")) if given is not None else value != BY_NAME[leaf(key)].default)
+        name: value for name, value in new.items()
+        if value is not None and name not in FROM_DATA
+        and (name in given if given is not None else value != BY_NAME[name].default)
     }
-    differing = {key: value for key, value in compared.items() if not same_value(key, old.get(key), value)}
-    refused = sorted(key for key in differing if leaf(key) not in MAY_CHANGE)
+    differing = {name: value for name, value in compared.items() if not same_value(name, old.get(name), value)}
+    refused = sorted(name for name in differing if name not in MAY_CHANGE)
     if refused:
-        listed = ", ".join(f"{leaf(key)} (saved {old.get(key)!r}, given {differing[key]!r})" for key in refused)
+        listed = ", ".join(f"{name} (saved {old.get(name)!r}, given {differing[name]!r})" for name in refused)
         raise ConfigError(
             f"--resume continues the saved run, which differs in {listed}; drop those flags to resume it, "
             "or start a new run with another --out (or --restart to retrain this one)."
         )
-    updated = saved.to_dict()
-    for key, value in differing.items():
-        set_flat(updated, key, value)
+    updated = {**old, **differing}
     if "epochs" in differing and "steps" not in compared:
-        set_flat(updated, "steps", None)
-    return type(saved).from_dict(updated), {leaf(key): [old.get(key), value] for key, value in sorted(differing.items())}
+        updated["steps"] = None
+    return type(saved).from_dict(updated), {name: [old.get(name), value] for name, value in sorted(differing.items())}
 
 
 def check_length(config, step):

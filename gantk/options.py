@@ -151,6 +151,7 @@ OPTIONS = (
     Option("batch_size", int, 64, "Global batch size (split across replicas).", group="optimisation", minimum=1),
     Option("steps", int, None, "Generator updates; overrides --epochs.", group="optimisation", minimum=1, on_resume="extend"),
     Option("epochs", int, None, "Passes over the data (default 20).", group="optimisation", minimum=1, on_resume="extend"),
+    Option("cpu_minutes", float, None, "Also end the run (checkpoint, samples, generator) after the first step at which its CPU time (all threads, start-up and earlier resumed processes included) reaches M minutes.", group="optimisation", minimum=0, open_min=True, on_resume="extend", metavar="M"),
     Option("seed", int, 0, "Seed for weights, noise, data order and sample grids.", group="optimisation", minimum=0),
     Option("loss", str, "non-saturating", "Loss pair.", group="optimisation", choices=LOSSES),
     Option("d_steps", int, 1, "Discriminator updates per generator update (k).", group="optimisation", minimum=1, paper="Goodfellow et al. 2014, Algorithm 1"),

@@ -46,10 +46,15 @@ def r1_penalty(weight=10.0):
 
     def penalty(gan, real, fake, labels=None):
         real = ops.cast(real, fake.dtype)
-        return 0.5 * weight * ops.mean(squared_input_gradient_norms(gan, real, labels))
+        return r1_term(weight, squared_input_gradient_norms(gan, real, labels))
 
     penalty.__name__ = "r1_penalty"
     return penalty
+
+
+def r1_term(weight, squared_norms):
+    """``weight / 2`` times the batch mean of ||grad_x D(x)||^2 at the real samples (Mescheder et al. 2018, eq. 9)."""
+    return 0.5 * weight * ops.mean(squared_norms)
 
 
 def squared_input_gradient_norms(gan, inputs, labels=None):
@@ -57,12 +62,19 @@ def squared_input_gradient_norms(gan, inputs, labels=None):
 
     Computed inside the caller's tape, so a penalty built on it can be differentiated again.
     """
+    return squared_gradient_norms(lambda x: gan.discriminate(x[0], labels, training=True), [inputs])[0]
+
+
+def squared_gradient_norms(logits_of, inputs):
+    """For each tensor of the list ``inputs``, the per-sample ||grad||_2^2 of ``logits_of(inputs)``'s sum, in float32.
+
+    ``logits_of`` may return several logit tensors (one per pyramid level); their gradients add.
+    """
     with tf.GradientTape() as tape:
         tape.watch(inputs)
-        logits = gan.discriminate(inputs, labels, training=True)
+        logits = logits_of(inputs)
     grads = tape.gradient(logits, inputs)
-    flat = ops.cast(ops.reshape(grads, (ops.shape(grads)[0], -1)), "float32")
-    return ops.sum(ops.square(flat), axis=1)
+    return [ops.sum(ops.square(ops.cast(ops.reshape(g, (ops.shape(g)[0], -1)), "float32")), axis=1) for g in grads]
 
 
 class HistoricalAveraging:

@@ -18,6 +18,7 @@ from gantk.latents import latent_vectors
 from gantk.pixels import to_uint8
 from gantk.nets.lapgan import latent_split
 from gantk.nets.pyramid import downsample, gaussian_pyramid, level_sizes, upsample
+from gantk.regularizers import squared_gradient_norms
 from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
 from gantk.training.checkpoint import latest_checkpoint
@@ -195,8 +196,8 @@ def test_class_conditional_levels_and_refused_options():
     gan.fit(training_batches(data, 4, seed=0), steps_per_epoch=1, epochs=1, verbose=0, shuffle=False)
     z = latent_vectors(2, config.latent_dim, 0)
     assert not np.allclose(np.asarray(gan.generate(z, np.array([0, 0]))), np.asarray(gan.generate(z, np.array([5, 5]))))
-    with pytest.raises(ConfigError, match="r1_penalty"):
-        build_compiled_gan(tiny_config("lapgan", **SMALL, r1_penalty=1.0)[0])
+    with pytest.raises(ConfigError, match="minibatch_discrimination"):
+        build_compiled_gan(tiny_config("lapgan", **SMALL, minibatch_discrimination=True)[0])
     with pytest.raises(ConfigError, match="coarsest_size"):
         build_compiled_gan(tiny_config("lapgan", **SMALL, coarsest_size=32)[0])
 
@@ -245,3 +246,22 @@ def test_the_shared_training_settings_apply_to_every_level(settings):
         averaged = gan.average.model.get_layer("generator_16").variables[0].numpy()
         trained = gan.generator.get_layer("generator_16").variables[0].numpy()
         assert not np.allclose(averaged, trained) and gan.level_generators()[1] is gan.average.model.get_layer("generator_16")
+
+
+def test_r1_penalises_each_level_at_its_own_real_samples():
+    config, data = tiny_config("lapgan", **SMALL, batch_size=4, r1_penalty=10.0)
+    gan = build_compiled_gan(config)
+    assert gan.r1_penalty == 10.0
+    images = next(iter(training_batches(data, 4, seed=0)))["image"]
+    samples, lows = gan.real_levels(images)
+    together = squared_gradient_norms(lambda x: gan.discriminator(gan.discriminator_inputs(x, lows, None), training=False), samples)
+    for level, size in enumerate(gan.sizes):
+        level_d = gan.discriminator.get_layer(f"discriminator_{size}")
+        alone = squared_gradient_norms(lambda x: level_d(x[0] if lows[level] is None else [x[0], lows[level]], training=False), [samples[level]])
+        np.testing.assert_allclose(np.asarray(together[level]), np.asarray(alone[0]), rtol=1e-4)
+        assert float(np.min(np.asarray(alone[0]))) > 0
+    penalised = gan.fit(training_batches(data, 4, seed=0), steps_per_epoch=1, epochs=1, verbose=0, shuffle=False).history
+    plain_config, _ = tiny_config("lapgan", **SMALL, batch_size=4)
+    plain = build_compiled_gan(plain_config).fit(training_batches(data, 4, seed=0), steps_per_epoch=1, epochs=1, verbose=0, shuffle=False).history
+    for size in gan.sizes:
+        assert penalised[f"d_loss_{size}"][-1] > plain[f"d_loss_{size}"][-1]

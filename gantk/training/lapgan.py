@@ -20,6 +20,7 @@ from keras import metrics, ops
 
 from gantk.nets.lapgan import compose, pyramid_discriminator, pyramid_generator
 from gantk.nets.pyramid import gaussian_pyramid, upsample
+from gantk.regularizers import r1_term, squared_gradient_norms
 from gantk.training.gan import GAN
 from gantk.training.weight_average import WeightAverage
 
@@ -32,10 +33,13 @@ class LAPGAN(GAN):
         discriminators: per level: an image discriminator, then residual discriminators.
         latent_sizes: per level, the size of its slice of the latent vector.
         channels: image channels.
+        r1_penalty: gamma of an R1 penalty on every level's D at its real samples (the coarsest
+            images, the residuals h_k), as ``gantk.regularizers.r1_penalty`` on a single D.
         kwargs: as for ``GAN`` (loss, d_steps, label smoothing, clipping, num_classes, seed, average).
     """
 
-    def __init__(self, generators, discriminators, latent_sizes, channels, num_classes=0, average=None, **kwargs):
+    def __init__(self, generators, discriminators, latent_sizes, channels, num_classes=0, average=None, r1_penalty=None, **kwargs):
+        self.r1_penalty = r1_penalty
         self.sizes = [int(g.output.shape[1]) for g in generators]
         self.latent_sizes = [int(n) for n in latent_sizes]
         generator = pyramid_generator(generators, self.latent_sizes, num_classes)
@@ -114,6 +118,11 @@ class LAPGAN(GAN):
             losses = [
                 self.loss_pair.discriminator(r, f, self.real_target) for r, f in zip(real_logits, fake_logits)
             ]
+            if self.r1_penalty:
+                norms = squared_gradient_norms(
+                    lambda x: self.discriminator(self.discriminator_inputs(x, lows, labels), training=True), samples
+                )
+                losses = [loss + r1_term(self.r1_penalty, norm) for loss, norm in zip(losses, norms)]
             scaled = self.d_optimizer.scale_loss(self.replica_share(sum(losses)))
         self.apply_discriminator_gradients(tape, scaled)
         return losses, real_logits, fake_logits
@@ -138,5 +147,6 @@ def build_lapgan(config, levels):
         levels.generators, levels.discriminators, levels.latent_sizes, config.image_shape[-1],
         loss=config.loss, d_steps=config.d_steps, label_smoothing=config.label_smoothing,
         clip_discriminator=config.clip_discriminator, num_classes=levels.num_classes, seed=config.seed,
+        r1_penalty=config.r1_penalty,
         average=(lambda generator: WeightAverage(generator, decay)) if decay is not None else None,
     )

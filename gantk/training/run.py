@@ -25,6 +25,7 @@ from gantk.training.build import build_compiled_gan, seed_everything
 from gantk.training.callbacks import DivergenceGuard, ProgressBar
 from gantk.training.checkpoint import checkpoint_step, latest_checkpoint, list_checkpoints, restore_checkpoint, save_checkpoint
 from gantk.training.config import TrainConfig
+from gantk.training.cpu_budget import CpuBudget, check_budget, minutes_spent
 from gantk.training.first_step import FirstStepTimer
 from gantk.training.history import append_line, truncate_after
 from gantk.training.lock import RunLock
@@ -217,6 +218,13 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
             "that reach at least that far to resume it."
         )
     pieces = segments(step, total, per_epoch, config.checkpoint_every)
+    if config.cpu_minutes is not None and workers.cluster_task(strategy)[0] is not None:
+        raise ConfigError(
+            "Option `cpu_minutes` (--cpu-minutes) counts one process's CPU time, so a multi-worker run's workers "
+            "would stop at different steps; bound a multi-worker run with --steps or --epochs."
+        )
+    spent = minutes_spent(run_dir, step) if checkpoint else 0.0
+    check_budget(config.cpu_minutes, spent, step)
 
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ConfigError(
@@ -242,9 +250,10 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
 
     bar = ProgressBar(total, examples_per_step, first_step=step) if progress else None
     monitor = TrainingMonitor(config, writes, data, bar=bar, log=log, evaluator=evaluator)
+    budget = CpuBudget(config.cpu_minutes, spent, first_step=step)
     for epoch, first, count in pieces:
         guard = DivergenceGuard(first)
-        callbacks = [guard, first_step, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
+        callbacks = [guard, budget, first_step, *([bar] if bar else []), *monitor.callbacks(first), *extra_callbacks]
         started = time.perf_counter()
         history = gan.fit(
             batches(data, examples_per_step, seed=config.seed, start_step=first),
@@ -266,18 +275,26 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
                 )
             )
         seconds = time.perf_counter() - started
-        step = first + count
+        step = budget.step
+        count = step - first
         figures = evaluate_points(gan, config) if config.is_points else {}
         if config.is_points:
             write_scatter(gan, config, writes, f"epoch-{epoch + 1:04d}.png", figures)
         else:
             write_samples(gan, config, writes, f"epoch-{epoch + 1:04d}.png")
         record = {k: float(v[-1]) for k, v in history.history.items()}
-        record.update(step=step, epoch=epoch + 1, seconds=round(seconds, 3), images_per_s=round(count * examples_per_step / seconds, 1))
+        record.update(
+            step=step, epoch=epoch + 1, seconds=round(seconds, 3), images_per_s=round(count * examples_per_step / seconds, 1),
+            cpu_minutes=round(budget.used(), 4),
+        )
         record.update(figures)
         record.update(monitor.end_epoch(gan, record))
         append_history(writes, record)
         save_checkpoint(gan, writes, step, keep=config.checkpoints_kept)
+        if budget.reached_at is not None:
+            log(f"CPU budget of {config.cpu_minutes:g} minutes reached at step {step} of {total} "
+                f"({record['cpu_minutes']:.2f} CPU minutes used); the run ends here.")
+            break
     if bar:
         bar.close()
     monitor.close()

@@ -18,7 +18,7 @@ COARSEST_G_HIDDEN, COARSEST_D_HIDDEN = [1200, 1200], [600, 600]
 PAPER = "Denton, Chintala, Szlam & Fergus 2015, arXiv:1506.05751"
 
 UNSUPPORTED = (
-    "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "r1_penalty", "latent_mixture",
+    "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "latent_mixture",
     "instance_noise", "arch",
 )
 

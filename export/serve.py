@@ -145,6 +145,9 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "gantk-serve"
+    disable_nagle_algorithm = True
+    """Headers and body leave in separate writes; with Nagle's algorithm the body would wait for the
+    client's delayed acknowledgement of the headers on every kept-alive request."""
 
     def do_GET(self):
         url = urlsplit(self.path)

@@ -197,25 +197,14 @@ def classifier_extractor(dataset, image_size, channels, split="train", data_dir=
     import keras
 
     folder = os.path.join(cache_dir or default_cache_dir(), "classifiers", dataset_key(dataset, split, image_size, channels))
+
+    def identify(info, saved_path):
+        info["id"] = f"classifier-{dataset_key(dataset, split, image_size, channels)}-{_file_digest(saved_path)}"
+
+    model, info = cached_keras_model(
+        folder, "classifier", "classifier", lambda: train_classifier(dataset, image_size, channels, split, data_dir, log=log), identify
+    )
     model_path = os.path.join(folder, "classifier.keras")
-    info_path = os.path.join(folder, "classifier.json")
-    if os.path.exists(model_path) and os.path.exists(info_path):
-        try:
-            with open(info_path) as handle:
-                info = json.load(handle)
-            model = keras.saving.load_model(model_path, safe_mode=True)
-        except Exception as error:  # noqa: BLE001 - a damaged or crafted cache file is refused, never run
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise ExtractorError(
-                f"The cached classifier {model_path} cannot be loaded safely ({detail[:200]}); "
-                f"delete {folder} so that it is trained again."
-            ) from None
-    else:
-        model, info = train_classifier(dataset, image_size, channels, split, data_dir, log=log)
-        with atomic_path(model_path) as temporary:
-            model.save(temporary)
-            info["id"] = f"classifier-{dataset_key(dataset, split, image_size, channels)}-{_file_digest(temporary)}"
-        write_json_atomically(info_path, info)
     features = keras.Model(model.input, [model.get_layer("features").output, model.output])
     return FeatureExtractor(
         kind="classifier",
@@ -231,6 +220,36 @@ def classifier_extractor(dataset, image_size, channels, split="train", data_dir=
             classifier_path=model_path,
         ),
     )
+
+
+def cached_keras_model(folder, stem, what, train, on_saved=None):
+    """``(model, info)`` from ``<folder>/<stem>.keras`` and ``<stem>.json``, or from ``train()`` then saved there.
+
+    A cached model is loaded in Keras's safe mode; one that cannot be is refused in one sentence
+    naming the folder to delete, never run. ``on_saved(info, path)`` may add to ``info`` what only
+    the saved file tells (a digest) before ``info`` is written.
+    """
+    import keras
+
+    model_path, info_path = os.path.join(folder, f"{stem}.keras"), os.path.join(folder, f"{stem}.json")
+    if os.path.exists(model_path) and os.path.exists(info_path):
+        try:
+            with open(info_path) as handle:
+                info = json.load(handle)
+            return keras.saving.load_model(model_path, safe_mode=True), info
+        except Exception as error:  # noqa: BLE001 - a damaged or crafted cache file is refused, never run
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ExtractorError(
+                f"The cached {what} {model_path} cannot be loaded safely ({detail[:200]}); "
+                f"delete {folder} so that it is trained again."
+            ) from None
+    model, info = train()
+    with atomic_path(model_path) as temporary:
+        model.save(temporary)
+        if on_saved is not None:
+            on_saved(info, temporary)
+    write_json_atomically(info_path, info)
+    return model, info
 
 
 def build_classifier(image_shape, num_classes):

@@ -21,8 +21,8 @@ from gantk.data.shapes import (
     ATTRIBUTE_VALUES, ATTRIBUTES, HELD_OUT, IMAGE_SIZES, allowed_pairs, random_layout, render, shapes_arrays,
 )
 from gantk.errors import ConfigError
-from gantk.evaluation.extractors import ExtractorError
-from gantk.files import atomic_path, default_cache_dir, write_json_atomically
+from gantk.evaluation.extractors import cached_keras_model
+from gantk.files import default_cache_dir
 from gantk.pixels import from_uint8
 
 VERSION = 1
@@ -156,32 +156,12 @@ def shapes_judge(image_size, cache_dir=None, log=print):
         raise ConfigError(f"The shapes judge reads pictures of {', '.join(map(str, IMAGE_SIZES))} pixels. Received: image_size={image_size!r}")
     folder = os.path.join(cache_dir or default_cache_dir(), "shapes-judge", f"v{VERSION}-{image_size}")
     if folder not in JUDGES:
-        JUDGES[folder] = load_or_train_judge(folder, image_size, log)
+        JUDGES[folder] = cached_keras_model(folder, "judge", "shapes judge", lambda: train_judge(image_size, log=log))
     return JUDGES[folder]
 
 
 JUDGES = {}
 """Judges loaded in this process, by cache folder."""
-
-
-def load_or_train_judge(folder, image_size, log):
-    import json
-
-    import keras
-
-    model_path, info_path = os.path.join(folder, "judge.keras"), os.path.join(folder, "judge.json")
-    if os.path.exists(model_path) and os.path.exists(info_path):
-        try:
-            with open(info_path) as handle:
-                info = json.load(handle)
-            return keras.saving.load_model(model_path, safe_mode=True), info
-        except Exception as error:  # noqa: BLE001 - a damaged or crafted cache file is refused, never run
-            raise ExtractorError(f"The cached shapes judge {model_path} cannot be loaded safely ({type(error).__name__}); delete {folder} so that it is trained again.") from None
-    model, info = train_judge(image_size, log=log)
-    with atomic_path(model_path) as temporary:
-        model.save(temporary)
-    write_json_atomically(info_path, info)
-    return model, info
 
 
 def check_images(images):

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from gantk.data.shapes import (
-    ATTRIBUTE_VALUES, ATTRIBUTES, HELD_OUT, IMAGE_SIZES, allowed_pairs, random_layout, render, shapes_arrays,
+    ATTRIBUTE_VALUES, ATTRIBUTES, DEFAULT_LABEL, HELD_OUT, IMAGE_SIZES, allowed_pairs, random_layout, render, shapes_arrays,
 )
 from gantk.errors import ConfigError
 from gantk.evaluation.extractors import cached_keras_model
@@ -188,8 +188,12 @@ def attribute_accuracy(images, attributes, cache_dir=None, log=print):
 def sample_confidence(images, threshold=THRESHOLD, cache_dir=None, log=print):
     """How the judge reads unlabelled samples: the clean share (one kind and one colour with probability
     at least ``threshold``) beside the real test pictures' share, and the samples per kind and colour."""
-    probabilities = read_attributes(images, cache_dir, log)
-    _, info = shapes_judge(int(np.asarray(images).shape[1]), cache_dir, log)
+    return confidence_figures(read_attributes(images, cache_dir, log), int(np.asarray(images).shape[1]), threshold, cache_dir, log)
+
+
+def confidence_figures(probabilities, image_size, threshold=THRESHOLD, cache_dir=None, log=print):
+    """``sample_confidence`` of attribute probabilities the judge for ``image_size`` has already read."""
+    _, info = shapes_judge(image_size, cache_dir, log)
     counts = {name: dict(zip(ATTRIBUTE_VALUES[name], np.bincount(probabilities[name].argmax(axis=1), minlength=len(ATTRIBUTE_VALUES[name])).tolist())) for name in CLEAN}
     return dict(
         clean_share=round(float(np.mean(clean_mask(probabilities, threshold))), 4),
@@ -204,7 +208,7 @@ def sample_confidence(images, threshold=THRESHOLD, cache_dir=None, log=print):
 def label_attribute(config):
     """The attribute a shapes run is labelled by (``shapes/colour`` -> ``colour``)."""
     _, _, attribute = config.dataset.partition("/")
-    return attribute or "kind"
+    return attribute or DEFAULT_LABEL
 
 
 def check_shapes_run(config):
@@ -223,7 +227,8 @@ def check_run(run, n=1000, per_label=100, seed=0, log=print):
     labels = np.repeat(np.arange(run.config.num_classes, dtype=np.int32), per_label)
     images = generate_images(run.gan, run.config, len(labels), seed=seed, labels=labels)
     attribute = label_attribute(run.config)
-    predicted = read_attributes(images, log=log)[attribute].argmax(axis=1)
-    result = sample_confidence(images, log=log)
+    probabilities = read_attributes(images, log=log)
+    result = confidence_figures(probabilities, int(images.shape[1]), log=log)
+    predicted = probabilities[attribute].argmax(axis=1)
     result[f"{attribute}_accuracy"] = round(float(np.mean(predicted == labels)), 4)
     return result

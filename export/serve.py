@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -225,6 +226,12 @@ class SampleServer(ThreadingHTTPServer):
         self.access_log = access_log
         self.log = log
         super().__init__(address, Handler)
+
+    def handle_error(self, request, client_address):
+        """A client that closes its kept-alive connection is the end of that connection, not an error."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self):

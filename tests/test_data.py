@@ -9,6 +9,7 @@ from PIL import Image
 from gantk.data import load_dataset
 from gantk.data import prepare
 from gantk.data.pipeline import training_batches
+from gantk.data.resize import square_uint8
 from gantk.errors import DatasetError
 from gantk.training.build import seed_everything
 
@@ -25,6 +26,30 @@ def test_digits_are_bundled_labelled_and_resized():
     assert images.shape == (50, 16, 16, 1) and images.dtype == np.uint8
     assert images.max() > 200 and images.min() == 0
     assert set(labels) <= set(range(10))
+
+
+def box_weights(side, size):
+    """``[size, side]``: each output pixel's share of every input pixel its square covers."""
+    edges = np.arange(size + 1) * side / size
+    starts, ends = edges[:-1, None], edges[1:, None]
+    pixels = np.arange(side)[None]
+    return np.clip(np.minimum(ends, pixels + 1) - np.maximum(starts, pixels), 0, None) * size / side
+
+
+def test_a_shrinking_resize_averages_the_area_each_pixel_covers():
+    image = np.random.default_rng(0).integers(0, 256, (108, 108, 3)).astype(np.uint8)
+    weights = box_weights(108, 64)
+    expected = np.einsum("hH,HWc,wW->hwc", weights, image.astype(float), weights)
+    resized = square_uint8(image, 64, 3).numpy().astype(float)
+    assert np.abs(resized - np.round(expected)).max() <= 1
+    np.testing.assert_array_equal(square_uint8(image[None], 64, 3).numpy()[0], resized)
+
+
+def test_a_growing_resize_is_bilinear():
+    image = np.arange(64, dtype=np.uint8).reshape(8, 8, 1) * 4
+    grown = square_uint8(image, 32, 1).numpy()
+    bilinear = tf.image.resize(image[None].astype(np.float32), (32, 32), method="bilinear", antialias=True)[0]
+    np.testing.assert_array_equal(grown, np.round(bilinear.numpy()).astype(np.uint8))
 
 
 def test_digits_in_three_channels():

@@ -2,7 +2,8 @@
 
 Run as a script by ``gantk.bench.pipeline`` with a Python that has torch and torchvision (it imports
 nothing from gantk): ``python pipeline_torch.py FOLDER --size 64 --crop 108 --workers N --batch-size B``.
-Prints one JSON object: the first pass's images/s and the first batch's latency, each from the
+The resize is Pillow's box filter, the area average gantk shrinks with (``gantk.data.resize``), so both
+sides do the same work. Prints one JSON object: the first pass's images/s and the first batch's latency, each from the
 moment the ``DataLoader`` iterator is created (worker start-up included, as a user waits for it),
 and images per CPU second (the workers' CPU included), a figure a busy machine disturbs less.
 """
@@ -29,7 +30,8 @@ def time_loader(folder, size, crop, workers, batch_size, seed=0):
     from torchvision import datasets, transforms
 
     torch.manual_seed(seed)
-    steps = ([transforms.CenterCrop(crop)] if crop else []) + [transforms.Resize(size), transforms.CenterCrop(size), transforms.PILToTensor()]
+    shrink = transforms.Resize(size, interpolation=transforms.InterpolationMode.BOX)
+    steps = ([transforms.CenterCrop(crop)] if crop else []) + [shrink, transforms.CenterCrop(size), transforms.PILToTensor()]
     root, wrapper = image_root(folder)
     try:
         dataset = datasets.ImageFolder(root, transform=transforms.Compose(steps))

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import tensorflow as tf
 
+from gantk.data.resize import RESAMPLE
 from gantk.data.source import ImageData
 from gantk.data.stream import indexed_examples, jpeg_square, streamed_epochs
 from gantk.data.summary import preprocessing
@@ -259,7 +260,7 @@ def load_folder_images(folder, image_size=64, channels=3):
             "decoded_before_training": len(in_memory),
             "preprocessing": preprocessing(
                 size=image_size, channels=channels,
-                resample="JPEGs: antialiased bilinear (TensorFlow), decoded inside the crop as they are read; "
+                resample=f"JPEGs: {RESAMPLE}, decoded inside the crop as they are read; "
                 "other formats: Lanczos (Pillow), decoded before training",
             ),
         },

@@ -55,7 +55,7 @@ def file_window(path, crop=None):
 
 def decode_square(path, image_size, channels=3, crop=None):
     """One file -> uint8 ``[image_size, image_size, channels]``: the central ``crop`` square (default: the
-    largest), resized with antialiasing."""
+    largest), resized by ``square_uint8``."""
     return square_uint8(file_window(path, crop), image_size, channels)
 
 

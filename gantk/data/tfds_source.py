@@ -4,7 +4,7 @@ import os
 
 import tensorflow as tf
 
-from gantk.data.resize import square_uint8
+from gantk.data.resize import RESAMPLE, square_uint8
 from gantk.data.source import DatasetFacts, ImageData
 from gantk.data.stream import exact_window, jpeg_square, jpeg_window, plain_function, resized_in_batches
 from gantk.data.summary import preprocessing
@@ -122,7 +122,7 @@ def load_tfds_images(name, image_size=64, channels=None, split="train", data_dir
             "data_dir": str(builder.data_dir),
             "preprocessing": preprocessing(
                 crop=crop, size=image_size, channels=channels, stored_shape=list(image_feature.shape),
-                decode="JPEG decoded inside the crop window" if jpeg else "tensorflow-datasets",
+                decode="JPEG decoded inside the crop window" if jpeg else "tensorflow-datasets", resample=RESAMPLE,
             ),
         },
     )

@@ -142,6 +142,20 @@ def test_alarm_rule_fires_on_a_sharp_fall_only():
     assert resumed.best == 0.8 and resumed.update(collapsed).collapsed
 
 
+def test_a_dataset_of_one_picture_trains_with_the_alarm_off(tmp_path):
+    picture = np.random.default_rng(0).integers(0, 255, (16, 16, 3), dtype=np.uint8)
+    (tmp_path / "same").mkdir()
+    for i in range(8):
+        Image.fromarray(picture).save(tmp_path / "same" / f"{i}.png")
+    assert CollapseAlarm.for_data(np.repeat(picture[None], 4, axis=0)) is None
+    lines = []
+    config = resolve_config("dcgan", **dict(TINY, dataset=str(tmp_path / "same"), batch_size=4, epochs=1))
+    train(config, run_dir=str(tmp_path / "run"), progress=False, log=lines.append)
+    assert any("collapse alarm is off" in line for line in lines)
+    record = read_jsonl(str(tmp_path / "run" / "history.jsonl"))[-1]
+    assert record["collapse"] is False and "diversity" not in record
+
+
 class Gate(keras.layers.Layer):
     """Multiplies its input by a non-trainable scale, so a test can make the generator ignore z."""
 

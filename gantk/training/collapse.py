@@ -68,9 +68,13 @@ class CollapseAlarm:
 
     @classmethod
     def for_data(cls, real, history=()):
-        """An alarm measured against ``real`` examples, remembering the ratios of ``history`` records."""
+        """An alarm measured against ``real`` examples, remembering the ratios of ``history`` records;
+        ``None`` when the examples are all the same, which leaves no spread to compare with."""
+        distance = mean_pairwise_distance(real)
+        if not distance > 0:
+            return None
         best = max((record["diversity"] for record in history if "diversity" in record), default=0.0)
-        return cls(mean_pairwise_distance(real), best=best)
+        return cls(distance, best=best)
 
     def update(self, samples):
         """Judge this epoch's fixed-latent ``samples``, then remember their ratio."""

@@ -60,21 +60,23 @@ class TrainingMonitor:
         self.writer = SummaryWriter(os.path.join(run_dir, layout.TENSORBOARD))
         self.real = real_examples(data)
         self.alarm = CollapseAlarm.for_data(self.real, read_jsonl(os.path.join(run_dir, layout.HISTORY)))
+        if self.alarm is None:
+            log(f"Note: the first {len(self.real)} training examples are all the same, so the collapse alarm is off for this run.")
 
     def callbacks(self, first_step):
         return [StepLogger(self.writer, os.path.join(self.run_dir, layout.STEPS), first_step, self.log_every)]
 
     def end_epoch(self, gan, record):
         """Check for collapse, run due metrics and log the epoch; returns the fields to add to ``record``."""
-        samples = generate_images(gan, self.config, len(self.real), seed=self.config.seed)
-        check = self.alarm.update(samples)
         verdict = check_saturation(record, probability=gan.loss_pair.probability)
-        added = {"diversity": round(check.ratio, 6), "collapse": check.collapsed, "saturated": verdict.saturated}
+        added = {"collapse": False, "saturated": verdict.saturated}
         step, epoch = record["step"], record["epoch"]
-        scalars = {
-            **numbers(record, "epoch/"), "collapse/diversity": check.ratio, "collapse/alarm": float(check.collapsed),
-            "saturation/alarm": float(verdict.saturated),
-        }
+        scalars = {**numbers(record, "epoch/"), "saturation/alarm": float(verdict.saturated)}
+        if self.alarm is not None:
+            check = self.alarm.update(generate_images(gan, self.config, len(self.real), seed=self.config.seed))
+            added.update(diversity=round(check.ratio, 6), collapse=check.collapsed)
+            scalars.update({"collapse/diversity": check.ratio, "collapse/alarm": float(check.collapsed)})
+            self.warn(check)
         if self.eval_every and epoch % self.eval_every == 0:
             metrics = self.metrics(gan)
             added["metrics"] = metrics
@@ -84,7 +86,6 @@ class TrainingMonitor:
         if picture is not None:
             self.writer.image(step, "samples", picture)
         self.writer.flush()
-        self.warn(check)
         self.note(SATURATION_PREFIX, verdict.message())
         return added
 

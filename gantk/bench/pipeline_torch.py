@@ -2,10 +2,11 @@
 
 Run as a script by ``gantk.bench.pipeline`` with a Python that has torch and torchvision (it imports
 nothing from gantk): ``python pipeline_torch.py FOLDER --size 64 --crop 108 --workers N --batch-size B``.
-The resize is Pillow's box filter, the area average gantk shrinks with (``gantk.data.resize``), so both
-sides do the same work. Prints one JSON object: the first pass's images/s and the first batch's latency, each from the
-moment the ``DataLoader`` iterator is created (worker start-up included, as a user waits for it),
-and images per CPU second (the workers' CPU included), a figure a busy machine disturbs less.
+The resize is Pillow's box filter, the area average gantk shrinks with (``gantk.data.resize``), so
+both sides do the same work. Prints one JSON object: the first pass's images/s and the first
+batch's latency, each from the moment the ``DataLoader`` iterator is created (worker start-up
+included, as a user waits for it), and images per CPU second (the workers' CPU included), a figure
+a busy machine disturbs less.
 """
 
 import argparse

@@ -68,6 +68,25 @@ def test_two_replicas_equal_one_device_for_every_variant(variant):
     assert_same_step(*one_step_both_ways(config, data))
 
 
+def test_the_weight_normalised_ssgan_initialises_every_replica_alike_and_steps_as_one_device():
+    from gantk.training.data_init import initialize_weight_norm
+
+    config, data = tiny_config("ssgan", dropout=0.0, **SGD, d_noise=0.0, d_input_noise=0.0, weight_norm="both")
+    batch = next(iter(tiny_batches(config, data)))
+    strategy = two_cpu_replicas()
+    single = build_compiled_gan(config)
+    with strategy.scope():
+        mirrored = build_compiled_gan(config)
+    copy_state(single, mirrored)
+    for gan in (single, mirrored):
+        initialize_weight_norm(gan, batch, config)
+    assert not np.allclose(single.discriminator.get_layer("dense1").scale.numpy(), 1.0)
+    for a, b in zip(single.discriminator.variables, mirrored.discriminator.variables):
+        for local in strategy.experimental_local_results(b.value):
+            np.testing.assert_allclose(local.numpy(), a.numpy(), rtol=1e-6, err_msg=a.path)
+    assert_same_step(*one_step_both_ways(config, data))
+
+
 def test_wgan_gp_penalty_is_scaled_for_the_global_batch():
     """The penalty alone (weight 100, the critic loss made negligible by a tiny critic step) still agrees."""
     if "wgan-gp" not in zoo.names():

@@ -136,9 +136,10 @@ def test_ssgan_runs_classify_evaluate_and_export_a_classifier(tmp_path):
     assert refused.exit_code == 2 and "has no classifier" in refused.output
 
 
-def test_ssgan_resumes_exactly(tmp_path):
+@pytest.mark.parametrize("networks", [{}, {"weight_norm": "both", "g_batch_norm": True, "d_logit_noise": 0.5}], ids=["plain", "paper"])
+def test_ssgan_resumes_exactly(tmp_path, networks):
     settings = dict(dataset="digits", image_size=16, batch_size=8, latent_dim=8, seed=0)
-    options = dict(d_hidden=[16, 16], g_hidden=[16], labeled_per_class=1, discriminator_ema=0.9)
+    options = dict(d_hidden=[16, 16], g_hidden=[16], labeled_per_class=1, discriminator_ema=0.9, **networks)
 
     def quiet(steps, out, resume=False):
         config = resolve_config("ssgan", steps=steps, **options, checkpoint_every=2, **settings)

@@ -17,8 +17,11 @@ from gantk.training.workers import reducible_logs
 
 
 def feature_model(discriminator):
-    """``discriminator`` up to the input of its ``logit`` layer, sharing its weights."""
-    return keras.Model(discriminator.inputs, discriminator.get_layer("logit").input, name="discriminator_features")
+    """``discriminator`` up to the input of its ``logit`` layer, or of the noise layer in front of it
+    (``logit_noise``: the features are the last hidden layer itself), sharing its weights."""
+    names = {layer.name for layer in discriminator.layers}
+    end = discriminator.get_layer("logit_noise" if "logit_noise" in names else "logit")
+    return keras.Model(discriminator.inputs, end.input, name="discriminator_features")
 
 
 class GAN(keras.Model):

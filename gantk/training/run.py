@@ -25,6 +25,7 @@ from gantk.training.build import build_compiled_gan, seed_everything
 from gantk.training.callbacks import DivergenceGuard, ProgressBar
 from gantk.training.checkpoint import checkpoint_step, latest_checkpoint, list_checkpoints, restore_checkpoint, save_checkpoint
 from gantk.training.config import TrainConfig
+from gantk.training.data_init import initialize_weight_norm
 from gantk.training.cpu_budget import CpuBudget, check_budget, minutes_spent
 from gantk.training.first_step import FirstStepTimer
 from gantk.training.history import append_line, truncate_after
@@ -237,6 +238,8 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
     choose_real_reference(gan, data, config)
     if getattr(gan, "captioned", False) and not checkpoint:
         initialize_text_encoder(gan, config, data, log)
+    if config.weight_norm and not checkpoint:
+        initialize_weight_norm(gan, next(iter(batches(data, examples_per_step, seed=config.seed, start_step=0))), config)
     if checkpoint:
         if restore_checkpoint(gan, checkpoint) != step:
             raise RunDirError(f"Checkpoint {checkpoint} holds another step than its name says; it was renamed or replaced.")

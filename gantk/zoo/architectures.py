@@ -25,15 +25,31 @@ def hidden(config, network):
     return list(getattr(config, f"{network}_hidden") or config.hidden or DEFAULT_HIDDEN)
 
 
+def weight_normalised(config, network):
+    """Whether ``config.weight_norm`` ("discriminator", "generator" or "both") covers ``network``."""
+    return config.weight_norm in (network, "both")
+
+
+def check_mlp_only(config, default):
+    """Weight norm and the generator's batch norm are options of the MLP networks only."""
+    if architecture(config, default) != "mlp" and (config.weight_norm or config.g_batch_norm):
+        raise ConfigError(
+            "Options `weight_norm` (--weight-norm) and `g_batch_norm` (--g-batch-norm) apply to the MLP networks; "
+            f"drop them or use --arch mlp. Received: arch={config.arch!r}"
+        )
+
+
 def generator(config, default="dcgan", num_classes=0, prior=None):
     """``prior`` (a first layer applied to z) replaces the run's latent prior."""
+    check_mlp_only(config, default)
     if architecture(config, default) == "mlp":
         from gantk.nets.latent_mixture import latent_prior
         from gantk.nets.mlp import mlp_generator
 
         return mlp_generator(
             config.latent_dim, config.image_shape, hidden(config, "g"), num_classes=num_classes,
-            latent_prior=prior or latent_prior(config),
+            latent_prior=prior or latent_prior(config), batch_norm=config.g_batch_norm,
+            weight_norm=weight_normalised(config, "generator"), sync_bn=config.sync_bn,
         )
     return convolutional_generator(config, num_classes, prior)
 
@@ -53,13 +69,15 @@ def convolutional_generator(config, num_classes=0, prior=None):
 def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
     """``batch_norm`` overrides ``config.batch_norm`` for the DCGAN critic (WGAN-GP has none); ``outputs``
     is the number of logits (class logits of a semi-supervised D, codes of an encoder)."""
+    check_mlp_only(config, default)
     if architecture(config, default) == "mlp":
         from gantk.nets.mlp import mlp_discriminator
 
         return mlp_discriminator(
             config.image_shape, hidden(config, "d"), dropout=config.dropout or 0.0,
             num_classes=num_classes, features=features, outputs=outputs, noise=config.d_noise or 0.0,
-            input_noise=config.d_input_noise, name=name,
+            input_noise=config.d_input_noise, logit_noise=config.d_logit_noise or 0.0,
+            weight_norm=weight_normalised(config, "discriminator"), name=name,
         )
     return convolutional_discriminator(config, num_classes, batch_norm, features, outputs, name)
 

@@ -63,5 +63,5 @@ RECIPE = Recipe(
     batches=batches,
     classifier=True,
     takes=("labeled_per_class", "unlabeled", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise",
-           "discriminator_ema"),
+           "d_logit_noise", "weight_norm", "g_batch_norm", "discriminator_ema"),
 )

@@ -25,8 +25,8 @@ from gantk.training.build import build_compiled_gan, seed_everything
 from gantk.training.callbacks import DivergenceGuard, ProgressBar
 from gantk.training.checkpoint import checkpoint_step, latest_checkpoint, list_checkpoints, restore_checkpoint, save_checkpoint
 from gantk.training.config import TrainConfig
-from gantk.training.data_init import initialize_weight_norm
 from gantk.training.cpu_budget import CpuBudget, check_budget, minutes_spent
+from gantk.training.data_init import initialize_weight_norm
 from gantk.training.first_step import FirstStepTimer
 from gantk.training.history import append_line, truncate_after
 from gantk.training.lock import RunLock

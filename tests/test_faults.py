@@ -84,15 +84,19 @@ def reference(tmp_path_factory):
 
 
 def kill_during_training(run_dir, cwd, rng, resume):
-    """Start (or resume) the run and SIGKILL it a random delay after it passed a random step; returns the last step
-    it logged, or None when it finished first."""
-    process = gantk(*TRAIN, "--out", run_dir, *(["--resume"] if resume else []), cwd=cwd)
+    """Start (or resume) the run and SIGKILL it a random delay after it passed a random step in the first half of
+    what is left, so a later attempt still has steps to interrupt; returns the last step it logged, or None when
+    it finished first or had no step left to interrupt."""
     done = checkpoint_steps(run_dir)
-    target = rng.randint((done[-1] if done else 0) + 1, STEPS - 1)
+    start = done[-1] if done else 0
+    if start >= STEPS - 1:
+        return None
+    process = gantk(*TRAIN, "--out", run_dir, *(["--resume"] if resume else []), cwd=cwd)
+    target = rng.randint(start + 1, max(start + 1, (start + STEPS) // 2))
     deadline = time.monotonic() + TIMEOUT
     while process.poll() is None and (max(logged_steps(run_dir), default=0) < target) and time.monotonic() < deadline:
         time.sleep(0.01)
-    time.sleep(rng.uniform(0, 0.3))
+    time.sleep(rng.uniform(0, 0.1))
     if process.poll() is not None:
         return None
     process.send_signal(signal.SIGKILL)

@@ -80,6 +80,17 @@ def test_folder_of_mixed_images(tmp_path):
     assert labels == [0, 0, 1, 1, 1]
 
 
+def test_a_png_and_a_jpeg_of_a_folder_are_cropped_and_resized_alike(tmp_path):
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (50, 44, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "a.png")
+    Image.fromarray(pixels).save(tmp_path / "b.jpg", quality=100)
+    images, _ = first(load_dataset(str(tmp_path), image_size=16, channels=3))
+    decoded_jpeg = tf.io.decode_jpeg((tmp_path / "b.jpg").read_bytes(), channels=3)
+    np.testing.assert_array_equal(images[0], square_uint8(pixels, 16, 3).numpy())
+    np.testing.assert_array_equal(images[1], square_uint8(decoded_jpeg, 16, 3).numpy())
+
+
 def test_folder_to_grayscale_without_labels(tmp_path):
     Image.fromarray(np.full((10, 10, 3), 200, np.uint8)).save(tmp_path / "a.png")
     data = load_dataset(str(tmp_path), image_size=16, channels=1)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import tensorflow as tf
 
-from gantk.data.resize import RESAMPLE
+from gantk.data.resize import RESAMPLE, square_uint8
 from gantk.data.source import ImageData
 from gantk.data.stream import indexed_examples, jpeg_square, streamed_epochs
 from gantk.data.summary import preprocessing
@@ -108,7 +108,8 @@ def composite_on_white(image):
 
 
 def read_image(path, size, channels):
-    """Decode one file with Pillow, centre-crop to a square and resize.
+    """Decode one file with Pillow, then centre-crop and resize it with ``square_uint8``, as the JPEGs
+    decoded in training are, so that every file of a folder is resampled alike.
 
     Returns ``(array, note)``: ``array`` is None when the file is unreadable and ``note`` says why;
     a readable image with transparency gets the note ``"alpha composited on white"``.
@@ -124,17 +125,12 @@ def read_image(path, size, channels):
                 flattened = composite_on_white(image)
                 if flattened is not None:
                     image, note = flattened, ALPHA_NOTE
-            image = image.convert("L" if channels == 1 else "RGB")
-            side = min(image.size)
-            left, top = (image.width - side) // 2, (image.height - side) // 2
-            image = image.crop((left, top, left + side, top + side))
-            image = image.resize((size, size), Image.Resampling.LANCZOS)
-            array = np.asarray(image, dtype=np.uint8)
+            pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
     except Image.DecompressionBombError:
         return None, "too many pixels (Pillow's decompression bomb limit)"
     except (OSError, ValueError, SyntaxError) as error:
         return None, f"unreadable or corrupt ({type(error).__name__})"
-    return array.reshape(size, size, channels), note
+    return square_uint8(pixels, size, channels).numpy(), note
 
 
 ALPHA_NOTE = "alpha composited on white"
@@ -260,8 +256,8 @@ def load_folder_images(folder, image_size=64, channels=3):
             "decoded_before_training": len(in_memory),
             "preprocessing": preprocessing(
                 size=image_size, channels=channels,
-                resample=f"JPEGs: {RESAMPLE}, decoded inside the crop as they are read; "
-                "other formats: Lanczos (Pillow), decoded before training",
+                resample=f"{RESAMPLE}; JPEGs decoded inside the crop as they are read, other formats decoded "
+                "by Pillow before training",
             ),
         },
     )

@@ -53,6 +53,14 @@ def test_the_labelled_draw_is_a_function_of_the_seed():
         draw_labeled(labels, 7, seed=0)
 
 
+def test_the_data_summary_names_the_source_and_the_labelled_draw():
+    from gantk.data.summary import describe, summary_lines
+
+    lines = summary_lines(describe(split_labeled(load_dataset("digits", image_size=8, split="train"), 10, 3)))
+    assert lines[0].startswith("Data: bundled digits")
+    assert "1247 examples" in lines[1] and "100 labelled (10 per class, drawn with seed 3)" in lines[2]
+
+
 def test_the_digits_split_is_the_probe_split_and_training_never_sees_the_held_out_images():
     from sklearn.model_selection import train_test_split
 

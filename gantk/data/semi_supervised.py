@@ -55,6 +55,13 @@ def draw_labeled(labels, per_class, seed):
     return np.sort(np.concatenate(chosen))
 
 
+def labeled_wording(count, per_class, seed, unlabeled):
+    """How the data summary words the labelled subset and the unlabelled stream."""
+    drawn = "every example" if per_class is None else f"{per_class} per class, drawn with seed {seed}"
+    stream = "every example" if unlabeled == "all" else "the other examples"
+    return f"{count} labelled ({drawn}); the unlabelled stream is {stream}"
+
+
 def split_labeled(data, per_class, seed, unlabeled="rest"):
     """``SemiSupervisedData`` of a labelled training split: ``per_class`` labels each (None: every example
     labelled); the unlabelled stream is the ``rest`` of the split or ``all`` of it."""
@@ -71,7 +78,8 @@ def split_labeled(data, per_class, seed, unlabeled="rest"):
     rest = subset(data, images[plain], None)
     return SemiSupervisedData(
         name=data.name, dataset=rest.dataset, num_examples=rest.num_examples, element_shape=data.element_shape,
-        label_names=data.label_names, kind=data.kind,
+        label_names=data.label_names, kind=data.kind, split=data.split,
+        summary=dict(data.summary or {}, labeled=labeled_wording(len(labeled), per_class, seed, unlabeled)),
         labeled=subset(data, images[labeled], labels[labeled]), labeled_indices=labeled.tolist(),
         labeled_per_class=per_class, seed=int(seed), unlabeled_source=unlabeled,
     )

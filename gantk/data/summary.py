@@ -50,6 +50,8 @@ def summary_lines(summary):
     else:
         origin = f"{source} {summary.get('name')}" + (f" ({summary['origin']})" if summary.get("origin") else "")
     lines = [f"Data: {origin}", f"  {summary['num_examples']} examples of shape {tuple(summary['element_shape'])}"]
+    if summary.get("labeled"):
+        lines.append(f"  {summary['labeled']}")
     steps = summary.get("preprocessing")
     if steps:
         lines.append("  preprocessing: " + ", ".join(f"{key} {value}" for key, value in steps.items() if value is not None))

@@ -15,7 +15,7 @@ from gantk.data.arrays import to_arrays
 from gantk.data.semi_supervised import draw_labeled, semi_supervised_batches, split_labeled
 from gantk.errors import ConfigError
 from gantk.training.config import resolve_config
-from gantk.training.semi_supervised import real_fake_logit
+from gantk.training.semi_supervised import class_entropy, consistency_gap, real_fake_logit
 from gantk.training.run import train
 
 TINY_SSGAN = [
@@ -184,6 +184,40 @@ def test_adversarial_weight_zero_trains_on_the_labelled_images_alone():
         weights.append([v.numpy() for v in gan.discriminator.trainable_variables])
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_entropy_and_consistency_measure_the_class_distributions():
+    uniform, sure = tf.zeros((3, 10)), tf.one_hot([1, 2, 3], 10) * 50.0
+    assert np.isclose(float(class_entropy(uniform)), np.log(10.0)) and float(class_entropy(sure)) < 1e-6
+    logits, target = tf.Variable([[2.0, 0.0]]), tf.Variable([[0.0, 2.0]])
+    with tf.GradientTape() as tape:
+        gap = consistency_gap(logits, target)
+    p = 1 / (1 + np.exp(-2.0))
+    assert np.isclose(float(gap), 2 * (2 * p - 1) ** 2, rtol=1e-5)
+    first, second = tape.gradient(gap, [logits, target])
+    assert second is None and np.abs(first.numpy()).sum() > 0
+    assert float(consistency_gap(logits, logits)) == 0.0
+
+
+def test_the_entropy_weight_adds_the_unlabelled_batch_entropy_to_the_discriminator_loss():
+    from gantk.training.build import build_compiled_gan, seed_everything
+    from gantk.training.run import batches_of, prepare_data, with_data
+
+    losses_by_weight = {}
+    for weight in (0.0, 0.5):
+        config = resolve_config(
+            "ssgan", dataset="digits", image_size=8, batch_size=8, latent_dim=4, seed=0, d_hidden=[8], g_hidden=[8],
+            labeled_per_class=1, d_noise=0.0, d_input_noise=0.0, entropy_weight=weight, consistency_weight=1.0,
+        )
+        data = prepare_data(config, load_dataset("digits", image_size=8))
+        config = with_data(config, data)
+        batch = next(iter(batches_of(config)(data, 8)))
+        seed_everything(0)
+        gan = build_compiled_gan(config)
+        entropy = float(class_entropy(gan.classify(batch["image"])))
+        losses_by_weight[weight] = float(gan.train_step(batch)["d_loss"])
+    assert entropy > 0.1
+    np.testing.assert_allclose(losses_by_weight[0.5] - losses_by_weight[0.0], 0.5 * entropy, rtol=1e-4)
 
 
 def test_the_discriminator_average_is_the_classifier_outside_training():

@@ -25,6 +25,17 @@ def real_fake_logit(class_logits):
     return ops.logsumexp(class_logits, axis=-1, keepdims=True)
 
 
+def class_entropy(class_logits):
+    """Mean entropy of the K-class distributions softmax(``class_logits``)."""
+    return -ops.mean(ops.sum(ops.softmax(class_logits) * ops.log_softmax(class_logits), axis=-1))
+
+
+def consistency_gap(class_logits, target_logits):
+    """Mean squared gap between the class probabilities of two passes, the second a fixed target (Pi-model)."""
+    target = ops.stop_gradient(ops.softmax(target_logits))
+    return ops.mean(ops.sum(ops.square(ops.softmax(class_logits) - target), axis=-1))
+
+
 def supervised_loss(class_logits, labels):
     """Mean cross-entropy of the K classes against integer ``labels``."""
     return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
@@ -33,10 +44,15 @@ def supervised_loss(class_logits, labels):
 class SemiSupervisedGAN(GAN):
     """A GAN whose discriminator also classifies; batches carry ``labeled_image`` and ``labeled_label``."""
 
-    def __init__(self, *args, supervised_weight=1.0, adversarial_weight=1.0, classifier_ema=None, **kwargs):
+    def __init__(
+        self, *args, supervised_weight=1.0, adversarial_weight=1.0, entropy_weight=0.0, consistency_weight=0.0,
+        classifier_ema=None, **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.supervised_weight = float(supervised_weight)
         self.adversarial_weight = float(adversarial_weight)
+        self.entropy_weight = float(entropy_weight)
+        self.consistency_weight = float(consistency_weight)
         self.classifier_average = (
             None if classifier_ema is None else WeightAverage(self.discriminator, classifier_ema, "discriminator_ema")
         )
@@ -84,15 +100,27 @@ class SemiSupervisedGAN(GAN):
         with tf.GradientTape() as tape:
             fake = self.generate(z, training=True)
             class_logits = self.classify(self.perturb(labeled), training=True)
-            real_logits = self.discriminate(self.perturb(real), training=True)
+            real_class_logits = self.classify(self.perturb(real), training=True)
+            real_logits = real_fake_logit(real_class_logits)
             fake_logits = self.discriminate(self.perturb(fake), training=True)
             supervised = supervised_loss(class_logits, targets)
             loss = self.supervised_weight * supervised + self.adversarial_weight * self.loss_pair.discriminator(
                 real_logits, fake_logits, self.real_target
             )
+            loss = loss + self.unlabeled_penalties(real, real_class_logits)
             for regularizer in self.regularizers:
                 loss = loss + regularizer(self, real, fake, None)
             scaled = self.d_optimizer.scale_loss(self.replica_share(loss))
         self.apply_discriminator_gradients(tape, scaled)
         hits = ops.cast(ops.equal(ops.argmax(class_logits, axis=-1), ops.cast(targets, "int64")), "float32")
         return loss, real_logits, fake_logits, supervised, ops.mean(hits)
+
+    def unlabeled_penalties(self, real, real_class_logits):
+        """The optional terms on the unlabelled batch: its class entropy and the Pi-model's consistency gap."""
+        penalty = 0.0
+        if self.entropy_weight:
+            penalty = penalty + self.entropy_weight * class_entropy(real_class_logits)
+        if self.consistency_weight:
+            second_pass = self.classify(self.perturb(real), training=True)
+            penalty = penalty + self.consistency_weight * consistency_gap(real_class_logits, second_pass)
+        return penalty

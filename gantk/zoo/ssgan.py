@@ -25,7 +25,8 @@ def discriminator(config):
 def model_options(config):
     return dict(
         supervised_weight=config.supervised_weight, adversarial_weight=config.adversarial_weight,
-        classifier_ema=config.discriminator_ema,
+        classifier_ema=config.discriminator_ema, entropy_weight=config.entropy_weight,
+        consistency_weight=config.consistency_weight,
     )
 
 
@@ -62,6 +63,7 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     batches=batches,
     classifier=True,
-    takes=("labeled_per_class", "unlabeled", "adversarial_weight", "supervised_weight", "d_noise", "d_input_noise",
-           "d_logit_noise", "weight_norm", "g_batch_norm", "discriminator_ema"),
+    takes=("labeled_per_class", "unlabeled", "adversarial_weight", "supervised_weight", "entropy_weight",
+           "consistency_weight", "d_noise", "d_input_noise", "d_logit_noise", "weight_norm", "g_batch_norm",
+           "discriminator_ema"),
 )

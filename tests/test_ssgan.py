@@ -144,7 +144,10 @@ def test_ssgan_runs_classify_evaluate_and_export_a_classifier(tmp_path):
     assert refused.exit_code == 2 and "has no classifier" in refused.output
 
 
-@pytest.mark.parametrize("networks", [{}, {"weight_norm": "both", "g_batch_norm": True, "d_logit_noise": 0.5}], ids=["plain", "paper"])
+@pytest.mark.parametrize(
+    "networks", [{}, {"weight_norm": "both", "g_batch_norm": True, "d_logit_noise": 0.5, "consistency_weight": 3.0}],
+    ids=["plain", "paper"],
+)
 def test_ssgan_resumes_exactly(tmp_path, networks):
     settings = dict(dataset="digits", image_size=16, batch_size=8, latent_dim=8, seed=0)
     options = dict(d_hidden=[16, 16], g_hidden=[16], labeled_per_class=1, discriminator_ema=0.9, **networks)

@@ -55,10 +55,10 @@ def draw_labeled(labels, per_class, seed):
     return np.sort(np.concatenate(chosen))
 
 
-def labeled_wording(count, per_class, seed, unlabeled):
+def labeled_wording(count, per_class, seed, stream_is_everything):
     """How the data summary words the labelled subset and the unlabelled stream."""
     drawn = "every example" if per_class is None else f"{per_class} per class, drawn with seed {seed}"
-    stream = "every example" if unlabeled == "all" else "the other examples"
+    stream = "every example" if stream_is_everything else "the other examples"
     return f"{count} labelled ({drawn}); the unlabelled stream is {stream}"
 
 
@@ -79,7 +79,7 @@ def split_labeled(data, per_class, seed, unlabeled="rest"):
     return SemiSupervisedData(
         name=data.name, dataset=rest.dataset, num_examples=rest.num_examples, element_shape=data.element_shape,
         label_names=data.label_names, kind=data.kind, split=data.split,
-        summary=dict(data.summary or {}, labeled=labeled_wording(len(labeled), per_class, seed, unlabeled)),
+        summary=dict(data.summary or {}, labeled=labeled_wording(len(labeled), per_class, seed, len(plain) == len(everything))),
         labeled=subset(data, images[labeled], labels[labeled]), labeled_indices=labeled.tolist(),
         labeled_per_class=per_class, seed=int(seed), unlabeled_source=unlabeled,
     )

@@ -5,7 +5,10 @@ at 0. So D(x) = Z(x) / (Z(x) + 1) with Z(x) = sum_k exp(l_k(x)), i.e. the real/f
 logsumexp_k l_k(x), and the usual real/fake objective (the run's loss pair) applies to it. The
 discriminator minimises supervised_weight * L_supervised (cross-entropy of the K classes on the
 labelled batch) plus adversarial_weight * L_unsupervised (real/fake on the unlabelled and generated
-batches); adversarial_weight 0 trains the same network on the labelled images alone. The
+batches), plus, when their weights are set, two terms on the unlabelled batch: the entropy of D's
+class distribution (entropy minimisation, Grandvalet & Bengio 2005) and the squared gap between its
+class probabilities on two noisy passes (the Pi-model of Laine & Aila 2017, arXiv:1610.02242).
+adversarial_weight 0, with those two terms off, trains the same network on the labelled images alone. The
 generator's update is ``GAN``'s: feature matching (section 3.1) by default. With ``classifier_ema``
 a moving average of the discriminator's weights (``gantk.training.weight_average``) is the network
 that classifies outside training: in ``gantk evaluate``, ``gantk classify`` and the export.

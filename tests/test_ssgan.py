@@ -167,22 +167,30 @@ def test_ssgan_resumes_exactly(tmp_path, networks):
         np.testing.assert_allclose(restarted[key], straight[key], rtol=1e-5, atol=1e-6, err_msg=key)
 
 
-def test_adversarial_weight_zero_trains_on_the_labelled_images_alone():
-    from gantk.training.build import build_compiled_gan, seed_everything
-    from gantk.training.run import batches_of, prepare_data, with_data
+def small_ssgan(**options):
+    """(config, first batch) of an ``ssgan`` with tiny MLPs on 8x8 digits and one label per class."""
+    from helpers import tiny_batches, tiny_config
 
-    config = resolve_config(
-        "ssgan", dataset="digits", image_size=8, batch_size=8, latent_dim=4, seed=0,
-        d_hidden=[8], g_hidden=[8], labeled_per_class=1, adversarial_weight=0.0, d_noise=0.0, d_input_noise=0.0,
+    config, data = tiny_config(
+        "ssgan", image_size=8, latent_dim=4, d_hidden=[8], g_hidden=[8], labeled_per_class=1, **options
     )
-    data = prepare_data(config, load_dataset("digits", image_size=8))
-    config = with_data(config, data)
-    batch = next(iter(batches_of(config)(data, 8)))
+    return config, next(iter(tiny_batches(config, data)))
+
+
+def seeded_gan(config):
+    """The model of ``config`` built from seed 0, so that two builds start from the same weights."""
+    from gantk.training.build import build_compiled_gan, seed_everything
+
+    seed_everything(0)
+    return build_compiled_gan(config)
+
+
+def test_adversarial_weight_zero_trains_on_the_labelled_images_alone():
+    config, batch = small_ssgan(adversarial_weight=0.0, d_noise=0.0, d_input_noise=0.0)
     changed = dict(batch, image=tf.random.uniform(tf.shape(batch["image"]), -1, 1, seed=1))
     weights = []
     for step_batch in (batch, changed):
-        seed_everything(0)
-        gan = build_compiled_gan(config)
+        gan = seeded_gan(config)
         gan.train_step(step_batch)
         weights.append([v.numpy() for v in gan.discriminator.trainable_variables])
     for a, b in zip(*weights):
@@ -203,20 +211,10 @@ def test_entropy_and_consistency_measure_the_class_distributions():
 
 
 def test_the_entropy_weight_adds_the_unlabelled_batch_entropy_to_the_discriminator_loss():
-    from gantk.training.build import build_compiled_gan, seed_everything
-    from gantk.training.run import batches_of, prepare_data, with_data
-
     losses_by_weight = {}
     for weight in (0.0, 0.5):
-        config = resolve_config(
-            "ssgan", dataset="digits", image_size=8, batch_size=8, latent_dim=4, seed=0, d_hidden=[8], g_hidden=[8],
-            labeled_per_class=1, d_noise=0.0, d_input_noise=0.0, entropy_weight=weight, consistency_weight=1.0,
-        )
-        data = prepare_data(config, load_dataset("digits", image_size=8))
-        config = with_data(config, data)
-        batch = next(iter(batches_of(config)(data, 8)))
-        seed_everything(0)
-        gan = build_compiled_gan(config)
+        config, batch = small_ssgan(d_noise=0.0, d_input_noise=0.0, entropy_weight=weight, consistency_weight=1.0)
+        gan = seeded_gan(config)
         entropy = float(class_entropy(gan.classify(batch["image"])))
         losses_by_weight[weight] = float(gan.train_step(batch)["d_loss"])
     assert entropy > 0.1
@@ -224,18 +222,10 @@ def test_the_entropy_weight_adds_the_unlabelled_batch_entropy_to_the_discriminat
 
 
 def test_the_discriminator_average_is_the_classifier_outside_training():
-    from gantk.training.build import build_compiled_gan, seed_everything
-    from gantk.training.run import batches_of, prepare_data, with_data
+    from gantk.training.build import build_compiled_gan
 
-    config = resolve_config(
-        "ssgan", dataset="digits", image_size=8, batch_size=8, latent_dim=4, seed=0,
-        d_hidden=[8], g_hidden=[8], labeled_per_class=1, discriminator_ema=0.75,
-    )
-    data = prepare_data(config, load_dataset("digits", image_size=8))
-    config = with_data(config, data)
-    batch = next(iter(batches_of(config)(data, 8)))
-    seed_everything(0)
-    gan = build_compiled_gan(config)
+    config, batch = small_ssgan(discriminator_ema=0.75)
+    gan = seeded_gan(config)
     kernel = gan.discriminator.get_layer("logit").kernel
     before = kernel.numpy()
     gan.train_step(batch)

@@ -202,6 +202,35 @@ def test_class_conditional_levels_and_refused_options():
         build_compiled_gan(tiny_config("lapgan", **SMALL, coarsest_size=32)[0])
 
 
+def level_layers(model, kind):
+    return [layer for layer in model.layers if kind in type(layer).__name__]
+
+
+def test_a_dcgan_coarsest_level_and_the_finer_levels_width_and_batch_norm():
+    config, data = tiny_config(
+        "lapgan", image_size=32, coarsest_size=16, arch="dcgan", width=4, level_width=3, level_batch_norm="generator",
+        class_conditional=True, batch_size=4,
+    )
+    gan = build_compiled_gan(config)
+    coarse_g, fine_g = gan.level_generators(inference=False)
+    coarse_d, fine_d = (gan.discriminator.get_layer(f"discriminator_{size}") for size in (16, 32))
+    assert len(level_layers(coarse_g, "Dense")) == 1 and len(level_layers(coarse_g, "Conv2DTranspose")) == 2
+    assert [layer.filters for layer in level_layers(coarse_d, "Conv2D")] == [4, 8]
+    assert [layer.filters for layer in level_layers(fine_g, "Conv2D")] == [3, 3, 1]
+    assert [layer.filters for layer in level_layers(fine_d, "Conv2D")] == [3, 6]
+    assert level_layers(fine_g, "BatchNormalization") and not level_layers(fine_d, "BatchNormalization")
+    assert level_layers(coarse_g, "BatchNormalization") and level_layers(coarse_d, "BatchNormalization")
+    gan.fit(training_batches(data, 4, seed=0), steps_per_epoch=1, epochs=1, verbose=0, shuffle=False)
+    z = latent_vectors(2, config.latent_dim, 0)
+    assert np.asarray(gan.generate(z, np.array([0, 5]))).shape == (2, 32, 32, 1)
+    config, _ = tiny_config("lapgan", image_size=32, coarsest_size=16, width=4, level_batch_norm="none", batch_size=4)
+    gan = build_compiled_gan(config)
+    assert not any(level_layers(gan.discriminator.get_layer("discriminator_32"), "BatchNormalization"))
+    assert not any(level_layers(gan.level_generators()[1], "BatchNormalization"))
+    with pytest.raises(ConfigError, match=r"--coarsest-size 16 or more\. Received: coarsest_size=8"):
+        build_compiled_gan(tiny_config("lapgan", image_size=32, arch="dcgan", width=4)[0])
+
+
 @pytest.mark.slow
 def test_train_flags_reach_the_options(tmp_path):
     result = run(

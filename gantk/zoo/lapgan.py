@@ -5,6 +5,9 @@ image size, doubling each time. The coarsest is an ordinary GAN of densely conne
 (G 1200-1200, D 600-600 with dropout 0.5); each finer level is a conditional GAN of
 convolutional nets (``gantk.nets.lapgan``) drawing the residual h_k given the upsampled coarser
 image. ``class_conditional`` feeds the label to every level, as the paper's CIFAR-10 model.
+``arch="dcgan"`` makes the coarsest level a DCGAN (Radford et al. 2015) of ``width`` instead of
+the densely connected nets; ``level_width``, ``kernel_size`` and ``level_batch_norm`` shape the
+finer levels' nets.
 The paper trained with SGD (learning rate 0.02, momentum 0.5 rising to 0.8); this recipe uses
 Adam 2e-4 with beta_1 0.5 like the other convolutional variants, with 64 feature maps per
 convolution. ``latent_dim`` is the whole pyramid's latent vector, of which each finer level takes
@@ -12,14 +15,17 @@ convolution. ``latent_dim`` is the whole pyramid's latent vector, of which each 
 """
 
 from gantk.errors import ConfigError
+from gantk.zoo.architectures import architecture
 from gantk.zoo.recipe import Levels, Recipe
 
 COARSEST_G_HIDDEN, COARSEST_D_HIDDEN = [1200, 1200], [600, 600]
+DCGAN_KERNEL = 4
+"""Kernel side of a DCGAN coarsest level, as the dcgan variant's; ``kernel_size`` is the finer levels'."""
 PAPER = "Denton, Chintala, Szlam & Fergus 2015, arXiv:1506.05751"
 
 UNSUPPORTED = (
     "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "latent_mixture",
-    "instance_noise", "arch",
+    "instance_noise",
 )
 
 
@@ -30,7 +36,7 @@ def coarsest_hidden(config, network, default):
 
 def build_levels(config):
     """Every level's networks for ``config`` (its image shape known from the data), coarsest first."""
-    from gantk.nets.lapgan import coarsest_discriminator, coarsest_generator, latent_split, residual_discriminator, residual_generator
+    from gantk.nets.lapgan import latent_split, residual_discriminator, residual_generator
     from gantk.nets.pyramid import level_sizes
 
     refused = [name for name in UNSUPPORTED if getattr(config, name)]
@@ -42,17 +48,35 @@ def build_levels(config):
     if config.class_conditional and not num_classes:
         raise ConfigError(f"Option `class_conditional` needs labelled data; dataset {config.dataset!r} has no labels.")
     latent_sizes = latent_split(config.latent_dim, len(sizes), config.level_noise_dim)
-    nets = dict(width=config.width, kernel_size=config.kernel_size, batch_norm=config.batch_norm, num_classes=num_classes,
-                sync_bn=config.sync_bn)
-    generators = [coarsest_generator(sizes[0], channels, latent_sizes[0], coarsest_hidden(config, "g", COARSEST_G_HIDDEN), num_classes)]
-    generators += [residual_generator(s, channels, n, **nets) for s, n in zip(sizes[1:], latent_sizes[1:])]
-    discriminators = [
-        coarsest_discriminator(
-            sizes[0], channels, coarsest_hidden(config, "d", COARSEST_D_HIDDEN), 0.5 if config.dropout is None else config.dropout, num_classes
-        )
-    ]
-    discriminators += [residual_discriminator(s, channels, **nets) for s in sizes[1:]]
+    generators, discriminators = coarsest_level(config, sizes[0], channels, latent_sizes[0], num_classes)
+    nets = dict(width=config.level_width or config.width, kernel_size=config.kernel_size, num_classes=num_classes, sync_bn=config.sync_bn)
+    g_norm = config.batch_norm and config.level_batch_norm in ("both", "generator")
+    d_norm = config.batch_norm and config.level_batch_norm == "both"
+    generators += [residual_generator(s, channels, n, batch_norm=g_norm, **nets) for s, n in zip(sizes[1:], latent_sizes[1:])]
+    discriminators += [residual_discriminator(s, channels, batch_norm=d_norm, **nets) for s in sizes[1:]]
     return Levels(generators, discriminators, latent_sizes, num_classes)
+
+
+def coarsest_level(config, size, channels, latent_dim, num_classes):
+    """([G], [D]) of the coarsest level: the paper's densely connected nets, or with ``arch="dcgan"`` DCGAN's."""
+    from gantk.nets.dcgan import MIN_SIZE, dcgan_discriminator, dcgan_generator
+    from gantk.nets.lapgan import coarsest_discriminator, coarsest_generator
+
+    if architecture(config, default="mlp") == "mlp":
+        dropout = 0.5 if config.dropout is None else config.dropout
+        return (
+            [coarsest_generator(size, channels, latent_dim, coarsest_hidden(config, "g", COARSEST_G_HIDDEN), num_classes)],
+            [coarsest_discriminator(size, channels, coarsest_hidden(config, "d", COARSEST_D_HIDDEN), dropout, num_classes)],
+        )
+    if size < MIN_SIZE:
+        raise ConfigError(
+            f"A DCGAN coarsest level (--arch dcgan) needs --coarsest-size {MIN_SIZE} or more. Received: coarsest_size={size}"
+        )
+    nets = dict(width=config.width, kernel_size=DCGAN_KERNEL, batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.sync_bn)
+    return (
+        [dcgan_generator(latent_dim, (size, size, channels), name=f"generator_{size}", **nets)],
+        [dcgan_discriminator((size, size, channels), name=f"discriminator_{size}", **nets)],
+    )
 
 
 def generator(config):
@@ -81,5 +105,5 @@ RECIPE = Recipe(
         d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.5, beta_2=0.999, batch_size=64, dropout=0.5,
     ),
     default_dataset="digits",
-    takes=("coarsest_size", "level_noise_dim", "class_conditional"),
+    takes=("coarsest_size", "level_noise_dim", "class_conditional", "level_width", "level_batch_norm"),
 )

@@ -121,8 +121,13 @@ def test_checkpoint_holds_every_levels_weights_and_optimizer_slots(lapgan_run):
 
 
 @pytest.mark.slow
-def test_two_plus_two_steps_with_a_restart_equal_four(tmp_path):
-    base = dict(LAPGAN, **SMALL, checkpoint_every=2)
+@pytest.mark.parametrize(
+    "networks",
+    [SMALL, dict(image_size=32, coarsest_size=16, arch="dcgan", level_width=3, level_batch_norm="none")],
+    ids=["paper-levels", "dcgan-coarsest-level"],
+)
+def test_two_plus_two_steps_with_a_restart_equal_four(tmp_path, networks):
+    base = dict(LAPGAN, **networks, checkpoint_every=2)
     quiet_train(resolve_config("lapgan", steps=4, **base), tmp_path / "straight")
     quiet_train(resolve_config("lapgan", steps=2, **base), tmp_path / "restarted")
     quiet_train(resolve_config("lapgan", steps=4, **base), tmp_path / "restarted", resume=True)

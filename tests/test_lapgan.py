@@ -234,6 +234,8 @@ def test_a_dcgan_coarsest_level_and_the_finer_levels_width_and_batch_norm():
     assert not any(level_layers(gan.level_generators()[1], "BatchNormalization"))
     with pytest.raises(ConfigError, match=r"--coarsest-size 16 or more\. Received: coarsest_size=8"):
         build_compiled_gan(tiny_config("lapgan", image_size=32, arch="dcgan", width=4)[0])
+    with pytest.raises(ConfigError, match="size the MLP coarsest level"):
+        build_compiled_gan(tiny_config("lapgan", image_size=32, coarsest_size=16, arch="dcgan", hidden=[8], width=4)[0])
 
 
 @pytest.mark.slow

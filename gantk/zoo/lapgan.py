@@ -72,6 +72,8 @@ def coarsest_level(config, size, channels, latent_dim, num_classes):
         raise ConfigError(
             f"A DCGAN coarsest level (--arch dcgan) needs --coarsest-size {MIN_SIZE} or more. Received: coarsest_size={size}"
         )
+    if config.hidden or config.g_hidden or config.d_hidden:
+        raise ConfigError("Options `hidden`, `g_hidden` and `d_hidden` size the MLP coarsest level; drop them or use --arch mlp.")
     nets = dict(width=config.width, kernel_size=DCGAN_KERNEL, batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.sync_bn)
     return (
         [dcgan_generator(latent_dim, (size, size, channels), name=f"generator_{size}", **nets)],

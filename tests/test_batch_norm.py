@@ -127,6 +127,19 @@ def test_a_run_generator_loads_in_a_new_process_after_importing_gantk_nets(tiny_
     assert int(done.stdout.split()[-1]) > 0
 
 
+def test_importing_gantk_nets_registers_every_layer_gantk_defines():
+    script = (
+        "import pkgutil, importlib, keras, gantk.nets; "
+        "registered = set(keras.saving.get_custom_objects()); "
+        "[importlib.import_module('gantk.nets.' + m.name) for m in pkgutil.iter_modules(gantk.nets.__path__)]; "
+        "print(sorted(set(keras.saving.get_custom_objects()) - registered))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[-2] == "[]", "layers registered only by importing their module: " + done.stdout
+
+
 def test_the_keras_reference_of_the_speed_benchmark_has_stock_batch_norm():
     config = speed.canonical_config(16, width=4, batch_size=8)
     for network in speed.keras_reference_networks(config):

@@ -80,3 +80,4 @@ def test_a_class_conditional_generator_is_averaged_and_loads_in_safe_mode(tmp_pa
     z, labels = latent_vectors(10, 8, seed=1), np.arange(10, dtype="int32")
     saved = keras.saving.load_model(str(tmp_path / "run" / "generator.keras"), safe_mode=True)
     np.testing.assert_allclose(saved([z, labels]), gan.generate(z, labels), rtol=1e-6)
+

@@ -1,6 +1,12 @@
 """gantk's networks. Importing this package registers gantk's Keras layers, so that
 ``keras.saving.load_model`` reads any ``generator.keras`` gantk wrote."""
 
-from gantk.nets import batch_norm, gaussian_codes, latent_mixture, minibatch_discrimination, pyramid, virtual_batch_norm
+from gantk.nets import (
+    batch_norm, conditioning, gaussian_codes, latent_mixture, minibatch_discrimination, pyramid, text,
+    virtual_batch_norm, weight_norm,
+)
 
-__all__ = ["batch_norm", "gaussian_codes", "latent_mixture", "minibatch_discrimination", "pyramid", "virtual_batch_norm"]
+__all__ = [
+    "batch_norm", "conditioning", "gaussian_codes", "latent_mixture", "minibatch_discrimination", "pyramid", "text",
+    "virtual_batch_norm", "weight_norm",
+]

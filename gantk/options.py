@@ -197,6 +197,7 @@ OPTIONS = (
     Option("reference_batch_size", int, 64, "Size of virtual batch normalization's reference batch.", group="tricks", minimum=1, flag=False, paper=SALIMANS),
     Option("instance_noise", float, None, "Gaussian noise on D's inputs, STD annealed linearly to 0 over the run.", group="tricks", minimum=0, open_min=True, metavar="STD", paper="Sonderby et al. 2016, arXiv:1610.04490"),
     Option("instance_noise_steps", int, None, "Generator updates over which instance noise anneals (default: the run).", group="tricks", minimum=1, flag=False),
+    Option("spectral_norm", bool, False, "Every Dense and Conv2D layer of D divided by its largest singular value (the DCGAN D then has no BatchNorm).", group="tricks", paper="Miyato et al. 2018, arXiv:1802.05957"),
     Option("r1_penalty", float, None, "Penalty GAMMA/2 * E||grad D(x)||^2 on real data.", group="tricks", minimum=0, open_min=True, metavar="GAMMA", paper="Mescheder et al. 2018, arXiv:1801.04406"),
     Option("latent_mixture", int, None, "z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes.", group="tricks", minimum=2, metavar="K", accepts="a whole number of components >= 2", paper="Gurumurthy et al. 2017 (DeLiGAN), arXiv:1706.02071"),
     Option("latent_mixture_scale", float, None, "Scale of the noise within each latent component (default 0.1).", group="tricks", minimum=0, open_min=True, metavar="S"),

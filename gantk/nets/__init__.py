@@ -2,11 +2,11 @@
 ``keras.saving.load_model`` reads any ``generator.keras`` gantk wrote."""
 
 from gantk.nets import (
-    batch_norm, conditioning, gaussian_codes, latent_mixture, minibatch_discrimination, pyramid, text,
-    virtual_batch_norm, weight_norm,
+    batch_norm, conditioning, gaussian_codes, latent_mixture, minibatch_discrimination, pyramid,
+    spectral_norm, text, virtual_batch_norm, weight_norm,
 )
 
 __all__ = [
-    "batch_norm", "conditioning", "gaussian_codes", "latent_mixture", "minibatch_discrimination", "pyramid", "text",
-    "virtual_batch_norm", "weight_norm",
+    "batch_norm", "conditioning", "gaussian_codes", "latent_mixture", "minibatch_discrimination", "pyramid",
+    "spectral_norm", "text", "virtual_batch_norm", "weight_norm",
 ]

@@ -9,6 +9,9 @@ variant gets them without its recipe knowing:
 - ``virtual_batch_norm``: ``"generator"``, ``"discriminator"`` or ``"both"``: every
   ``BatchNormalization`` layer of those networks becomes a ``VirtualBatchNormalization`` against a
   reference batch of ``reference_batch_size`` examples (default 64) (3.4).
+- ``spectral_norm``: every Dense and Conv2D layer of the discriminator divided by its largest
+  singular value (``gantk.nets.spectral_norm.SpectralNorm``; Miyato et al. 2018); the recipes then
+  build the convolutional discriminator without BatchNorm.
 - ``r1_penalty``: weight gamma of the R1 penalty (gamma / 2) E||grad_x D(x)||^2 on real data
   (Mescheder et al. 2018; ``gantk.regularizers.r1_penalty``).
 - ``latent_mixture``: K, with ``latent_mixture_scale`` (default 0.1): the generator's first layer
@@ -29,6 +32,7 @@ from keras import layers, ops
 from gantk.errors import ConfigError
 from gantk.latents import grid_labels, latent_vectors
 from gantk.nets.minibatch_discrimination import MinibatchDiscrimination
+from gantk.nets.spectral_norm import with_spectral_norm
 from gantk.nets.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
 from gantk.regularizers import HistoricalAveraging, r1_penalty
 from gantk.replicas import replica_slice
@@ -147,6 +151,10 @@ def apply_to_networks(config, generator, discriminator):
         layer = MinibatchDiscrimination(config.minibatch_kernels, config.minibatch_kernel_dim, name="minibatch_discrimination")
         discriminator = insert_before_logit(discriminator, layer)
     targets = vbn_targets(config)
+    if config.spectral_norm:
+        if "discriminator" in targets:
+            raise ConfigError("Spectral normalization replaces the discriminator's BatchNorm; drop `virtual_batch_norm` discriminator or `spectral_norm`.")
+        discriminator = with_spectral_norm(discriminator)
     size = config.reference_batch_size
     if "generator" in targets:
         generator = with_virtual_batch_norm(generator, size)

@@ -66,6 +66,12 @@ def convolutional_generator(config, num_classes=0, prior=None):
     )
 
 
+def discriminator_batch_norm(config):
+    """BatchNorm in a convolutional discriminator: the run's setting, but never with spectral normalization
+    (Miyato et al. 2018 normalise D's layers instead)."""
+    return config.batch_norm and not config.spectral_norm
+
+
 def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
     """``batch_norm`` overrides ``config.batch_norm`` for the DCGAN critic (WGAN-GP has none); ``outputs``
     is the number of logits (class logits of a semi-supervised D, codes of an encoder)."""
@@ -83,12 +89,12 @@ def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, featu
 
 
 def convolutional_discriminator(config, num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
-    """The DCGAN discriminator with the run's settings; ``batch_norm`` overrides ``config.batch_norm``."""
+    """The DCGAN discriminator with the run's settings; ``batch_norm`` overrides ``discriminator_batch_norm``."""
     from gantk.nets.dcgan import dcgan_discriminator
 
     return dcgan_discriminator(
         config.image_shape, width=config.width, kernel_size=config.kernel_size,
-        batch_norm=config.batch_norm if batch_norm is None else batch_norm,
+        batch_norm=discriminator_batch_norm(config) if batch_norm is None else batch_norm,
         num_classes=num_classes, features=features, sync_bn=config.sync_bn, outputs=outputs,
         name=name,
     )

@@ -12,6 +12,7 @@ beta. Paper settings: Adam 2e-4, beta_1 0.5, batch 64, DCGAN networks.
 import dataclasses
 
 from gantk.errors import ConfigError
+from gantk.zoo.architectures import discriminator_batch_norm
 from gantk.zoo.recipe import Recipe
 
 PAPER = "Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016, arXiv:1605.05396"
@@ -63,7 +64,7 @@ def discriminator(config):
 
     return text_discriminator(
         config.image_shape, embedding_dim(config), width=config.width, kernel_size=config.kernel_size,
-        batch_norm=config.batch_norm, sync_bn=config.sync_bn,
+        batch_norm=discriminator_batch_norm(config), sync_bn=config.sync_bn,
     )
 
 

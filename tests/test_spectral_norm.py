@@ -73,7 +73,7 @@ def test_every_dense_and_conv_layer_is_wrapped_and_the_model_saves(tmp_path):
     base = dcgan_discriminator((16, 16, 1), width=4, batch_norm=False, num_classes=3)
     model = with_spectral_norm(base)
     wrapped = [layer for layer in model.layers if isinstance(layer, SpectralNorm)]
-    assert [layer.name for layer in wrapped] == ["down1_sn", "down2_sn", "logit_sn"]
+    assert [layer.name for layer in wrapped] == ["down1", "down2", "logit"]
     assert wrapped[0].layer is base.get_layer("down1")
     images, labels = RNG.standard_normal((2, 16, 16, 1)).astype("float32"), np.array([0, 2])
     model([images, labels], training=True)
@@ -95,6 +95,14 @@ def test_a_spectrally_normalised_dcgan_has_no_discriminator_batch_norm_and_train
     history = gan.fit(tiny_batches(config, data), steps_per_epoch=2, epochs=1, verbose=0).history
     assert all(np.isfinite(values[-1]) for values in history.values())
     assert all(not np.allclose(layer.u.numpy(), u) for layer, u in zip(norms, before))
+
+
+def test_feature_matching_reads_the_normalised_logits_input():
+    config, data = tiny_config("ssgan", spectral_norm=True, d_noise=0.0, d_input_noise=0.0)
+    gan = build_compiled_gan(config)
+    assert isinstance(gan.discriminator.get_layer("logit"), SpectralNorm)
+    history = gan.fit(tiny_batches(config, data), steps_per_epoch=2, epochs=1, verbose=0).history
+    assert all(np.isfinite(values[-1]) for values in history.values())
 
 
 def test_spectral_norm_is_refused_where_it_cannot_apply():

@@ -67,13 +67,16 @@ class SpectralNorm(layers.Wrapper):
 
 
 def with_spectral_norm(model):
-    """A copy of ``model`` whose Dense and Conv2D layers are wrapped in ``SpectralNorm`` (their weights shared)."""
+    """A copy of ``model`` whose Dense and Conv2D layers are wrapped in ``SpectralNorm`` (their weights shared).
+
+    Each wrapper takes its layer's name, so code that finds a layer by name (the ``logit`` whose
+    input feature matching reads) finds the normalised one."""
     wrapped = []
 
     def wrap(layer):
         if isinstance(layer, NORMALISED):
             wrapped.append(layer)
-            return SpectralNorm(layer, name=f"{layer.name}_sn", dtype=layer.dtype_policy)
+            return SpectralNorm(layer, name=layer.name, dtype=layer.dtype_policy)
         return layer
 
     copy = keras.models.clone_model(model, clone_function=wrap)

@@ -71,15 +71,10 @@ def with_spectral_norm(model):
 
     Each wrapper takes its layer's name, so code that finds a layer by name (the ``logit`` whose
     input feature matching reads) finds the normalised one."""
-    wrapped = []
+    if not any(isinstance(layer, NORMALISED) for layer in model.layers):
+        raise ConfigError(f"Spectral normalization found no Dense or Conv2D layer in {model.name!r}.")
 
     def wrap(layer):
-        if isinstance(layer, NORMALISED):
-            wrapped.append(layer)
-            return SpectralNorm(layer, name=layer.name, dtype=layer.dtype_policy)
-        return layer
+        return SpectralNorm(layer, name=layer.name, dtype=layer.dtype_policy) if isinstance(layer, NORMALISED) else layer
 
-    copy = keras.models.clone_model(model, clone_function=wrap)
-    if not wrapped:
-        raise ConfigError(f"Spectral normalization found no Dense or Conv2D layer in {model.name!r}.")
-    return keras.Model(copy.inputs, copy.outputs, name=model.name)
+    return keras.models.clone_model(model, clone_function=wrap)

@@ -141,7 +141,7 @@ OPTIONS = (
     Option("width", int, 64, "Channels of the widest-resolution layer; doubled at each halving.", group="networks", minimum=1),
     Option("kernel_size", int, 4, "Convolution kernel size of the DCGAN networks.", group="networks", minimum=1, flag=False),
     Option("batch_norm", bool, True, "BatchNorm in the DCGAN networks.", group="networks", flag=False, paper="Radford et al. 2015, arXiv:1511.06434"),
-    Option("arch", str, None, "Networks of gan, cgan, wgan, wgan-gp (point data always uses mlp); lapgan: of its coarsest level (default mlp, the paper's; dcgan needs --coarsest-size 16 or more).", group="networks", choices=("mlp", "dcgan")),
+    Option("arch", str, None, "Networks of gan, cgan, ssgan (default mlp), wgan, wgan-gp, vae, ae (default dcgan); point data always uses mlp; lapgan: of its coarsest level (default mlp, the paper's; dcgan needs --coarsest-size 16 or more).", group="networks", choices=("mlp", "dcgan")),
     Option("hidden", list, None, "MLP hidden layer sizes of both networks, comma-separated, e.g. 512,512.", group="networks", metavar="SIZES"),
     Option("g_hidden", list, None, "MLP hidden layer sizes of the generator only.", group="networks", flag=False),
     Option("d_hidden", list, None, "MLP hidden layer sizes of the discriminator only.", group="networks", flag=False),

@@ -234,7 +234,7 @@ def test_a_dcgan_coarsest_level_and_the_finer_levels_width_and_batch_norm():
     assert not any(level_layers(gan.level_generators()[1], "BatchNormalization"))
     with pytest.raises(ConfigError, match=r"--coarsest-size 16 or more\. Received: coarsest_size=8"):
         build_compiled_gan(tiny_config("lapgan", image_size=32, arch="dcgan", width=4)[0])
-    with pytest.raises(ConfigError, match="size the MLP coarsest level"):
+    with pytest.raises(ConfigError, match="`hidden` shapes the MLP networks"):
         build_compiled_gan(tiny_config("lapgan", image_size=32, coarsest_size=16, arch="dcgan", hidden=[8], width=4)[0])
 
 
@@ -301,3 +301,4 @@ def test_r1_penalises_each_level_at_its_own_real_samples():
     plain = build_compiled_gan(plain_config).fit(training_batches(data, 4, seed=0), steps_per_epoch=1, epochs=1, verbose=0, shuffle=False).history
     for size in gan.sizes:
         assert penalised[f"d_loss_{size}"][-1] > plain[f"d_loss_{size}"][-1]
+

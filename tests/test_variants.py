@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import keras
 import numpy as np
@@ -93,6 +94,43 @@ def test_bad_architecture_and_data_kind_are_refused():
         tiny("dcgan", "ring8")
     with pytest.raises(ConfigError, match="hidden"):
         build_compiled_gan(tiny("gan", "ring8", hidden=[0])[0])
+
+
+@pytest.mark.parametrize("variant, settings, message", [
+    ("dcgan", dict(hidden=[64]), "Option `hidden` shapes the MLP networks, and this dcgan run builds convolutional ones; drop it."),
+    ("dcgan", dict(arch="mlp"), "The dcgan variant builds its own networks; it does not take option `arch`."),
+    ("gan-cls", dict(dataset="shapes", dropout=0.3), "Option `dropout` shapes the MLP networks"),
+    ("gan", dict(arch="dcgan", hidden=[64]), "this gan run builds convolutional ones; drop it or use --arch mlp."),
+    ("wgan", dict(dropout=0.3), "Option `dropout`"),
+    ("vae", dict(hidden=[32]), "Option `hidden`"),
+    ("ssgan", dict(arch="dcgan", dropout=0.2), "Option `dropout`"),
+    ("lapgan", dict(image_size=32, arch="dcgan", coarsest_size=16, dropout=0.2), "Option `dropout`"),
+])
+def test_a_network_option_the_run_would_not_read_is_refused(variant, settings, message):
+    settings = {"dataset": "digits", "image_size": 16, **settings}
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_config(variant, **settings)
+
+
+@pytest.mark.parametrize("variant, settings", [
+    ("gan", dict(dataset="digits", hidden=[64], dropout=0.2)),
+    ("wgan", dict(dataset="digits", arch="mlp", dropout=0.3)),
+    ("vae", dict(dataset="ring8", hidden=[32])),
+    ("lapgan", dict(dataset="digits", image_size=16, d_hidden=[32], dropout=0.2)),
+    ("dcgan", dict(dataset="digits", dropout=0.0)),
+])
+def test_a_network_option_the_run_reads_is_kept(variant, settings):
+    config = resolve_config(variant, **settings)
+    assert all(getattr(config, name) == value for name, value in settings.items())
+
+
+def test_the_cli_refuses_an_unread_network_option_in_one_sentence(tmp_path):
+    result = CliRunner().invoke(cli, ["train", "dcgan", "--hidden", "64", "--steps", "1", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: Option `hidden` shapes the MLP networks, and this dcgan run builds convolutional ones; drop it."
+    ]
+    assert not (tmp_path / "run").exists()
 
 
 def critic_gan(discriminator, num_classes=0):

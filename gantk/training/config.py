@@ -15,6 +15,7 @@ from gantk.data.splits import saved_split
 from gantk.errors import ConfigError, RunDirError
 from gantk.files import write_text_atomically
 from gantk.options import BY_NAME, OPTIONS, check_options, legacy_values
+from gantk.zoo.architectures import check_given_options
 
 
 class ConfigMethods:
@@ -103,11 +104,14 @@ Fields left ``None`` take the variant's default (``gantk.zoo``) and then the dat
 
 def resolve_config(variant, **settings):
     """The run ``variant`` with the user's settings (``None`` means unset) over the variant's paper
-    defaults, its geometry decided before any data loads: point or image data, image size, channels."""
+    defaults, its geometry decided before any data loads: point or image data, image size, channels.
+    A network option the run's networks would not read is refused (``check_given_options``)."""
     recipe = zoo.get(variant)
     values = {"dataset": recipe.default_dataset, **recipe.defaults}
-    values.update({name: value for name, value in settings.items() if value is not None})
-    return with_geometry(TrainConfig(variant=variant, **values))
+    given = {name: value for name, value in settings.items() if value is not None}
+    config = with_geometry(TrainConfig(variant=variant, **{**values, **given}))
+    check_given_options(config, given)
+    return config
 
 
 def with_geometry(config):

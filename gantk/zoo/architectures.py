@@ -2,7 +2,7 @@
 
 The run's ``arch`` ("mlp" or "dcgan"), ``hidden`` (MLP layer sizes of both networks, or
 ``g_hidden`` / ``d_hidden`` for one) and ``dropout`` (MLP discriminator) choose them. Point data
-always uses MLPs; images use the variant's default unless ``arch`` says otherwise. Keras is
+always uses MLPs; images use the variant's ``default_arch`` unless ``arch`` says otherwise. Keras is
 imported when a network is built, so the zoo loads without TensorFlow.
 """
 
@@ -10,15 +10,35 @@ from gantk.errors import ConfigError
 
 ARCHITECTURES = ("mlp", "dcgan")
 DEFAULT_HIDDEN = [256, 256]
+MLP_OPTIONS = ("hidden", "g_hidden", "d_hidden", "dropout", "weight_norm", "g_batch_norm")
+"""Options that only the MLP networks read."""
 
 
-def architecture(config, default="dcgan"):
-    arch = config.arch or ("mlp" if config.is_points else default)
+def architecture(config):
+    """"mlp" or "dcgan": the networks ``config``'s run builds."""
+    from gantk import zoo
+
+    arch = config.arch or ("mlp" if config.is_points else zoo.get(config.variant).default_arch)
     if arch not in ARCHITECTURES:
         raise ConfigError(f"Argument `arch` must be one of {', '.join(ARCHITECTURES)}. Received: arch={arch!r}")
     if arch != "mlp" and config.is_points:
         raise ConfigError(f"Point data needs the mlp architecture. Received: arch={arch!r}")
     return arch
+
+
+def check_given_options(config, given):
+    """Refuse a network option in ``given`` (the settings the user gave) that ``config``'s run would not
+    read: ``arch`` for a variant with networks of its own, an MLP option that is on (``dropout`` 0 is
+    no dropout anywhere) where the networks are convolutional."""
+    from gantk import zoo
+
+    recipe = zoo.get(config.variant)
+    if recipe.default_arch is None and "arch" in given:
+        raise ConfigError(f"The {recipe.name} variant builds its own networks; it does not take option `arch`.")
+    unread = [name for name in MLP_OPTIONS if given.get(name)]
+    if unread and (recipe.default_arch is None or architecture(config) != "mlp"):
+        remedy = "drop it or use --arch mlp" if recipe.default_arch else "drop it"
+        raise ConfigError(f"Option `{unread[0]}` shapes the MLP networks, and this {recipe.name} run builds convolutional ones; {remedy}.")
 
 
 def hidden(config, network):
@@ -30,19 +50,9 @@ def weight_normalised(config, network):
     return config.weight_norm in (network, "both")
 
 
-def check_mlp_only(config, default):
-    """Weight norm and the generator's batch norm are options of the MLP networks only."""
-    if architecture(config, default) != "mlp" and (config.weight_norm or config.g_batch_norm):
-        raise ConfigError(
-            "Options `weight_norm` (--weight-norm) and `g_batch_norm` (--g-batch-norm) apply to the MLP networks; "
-            f"drop them or use --arch mlp. Received: arch={config.arch!r}"
-        )
-
-
-def generator(config, default="dcgan", num_classes=0, prior=None):
+def generator(config, num_classes=0, prior=None):
     """``prior`` (a first layer applied to z) replaces the run's latent prior."""
-    check_mlp_only(config, default)
-    if architecture(config, default) == "mlp":
+    if architecture(config) == "mlp":
         from gantk.nets.latent_mixture import latent_prior
         from gantk.nets.mlp import mlp_generator
 
@@ -72,11 +82,10 @@ def discriminator_batch_norm(config):
     return config.batch_norm and not config.spectral_norm
 
 
-def discriminator(config, default="dcgan", num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
+def discriminator(config, num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
     """``batch_norm`` overrides ``config.batch_norm`` for the DCGAN critic (WGAN-GP has none); ``outputs``
     is the number of logits (class logits of a semi-supervised D, codes of an encoder)."""
-    check_mlp_only(config, default)
-    if architecture(config, default) == "mlp":
+    if architecture(config) == "mlp":
         from gantk.nets.mlp import mlp_discriminator
 
         return mlp_discriminator(

@@ -39,7 +39,7 @@ def family(name, variational, summary):
     return Recipe(
         name=name, summary=summary, paper=PAPER, build_generator=build_generator,
         build_discriminator=lambda config: encoder(config, variational), defaults=DEFAULTS, data_kind="any",
-        model="autoencoder", model_options=model_options,
+        model="autoencoder", model_options=model_options, default_arch="dcgan",
         takes=("beta", "decoder_std") if variational else ("decoder_std", "code_momentum"),
     )
 

@@ -10,11 +10,11 @@ from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
-    return architectures.generator(config, default="mlp", num_classes=config.num_classes)
+    return architectures.generator(config, num_classes=config.num_classes)
 
 
 def discriminator(config):
-    return architectures.discriminator(config, default="mlp", num_classes=config.num_classes)
+    return architectures.discriminator(config, num_classes=config.num_classes)
 
 
 RECIPE = Recipe(
@@ -23,6 +23,7 @@ RECIPE = Recipe(
     paper="Mirza & Osindero 2014, arXiv:1411.1784",
     build_generator=generator,
     build_discriminator=discriminator,
+    default_arch="mlp",
     defaults=dict(
         latent_dim=100, loss="non-saturating", optimizer="adam", d_learning_rate=2e-4, g_learning_rate=2e-4,
         beta_1=0.5, beta_2=0.999, batch_size=64, hidden=[256, 256], dropout=0.5,

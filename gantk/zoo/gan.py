@@ -11,11 +11,11 @@ from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
-    return architectures.generator(config, default="mlp")
+    return architectures.generator(config)
 
 
 def discriminator(config):
-    return architectures.discriminator(config, default="mlp")
+    return architectures.discriminator(config)
 
 
 RECIPE = Recipe(
@@ -24,6 +24,7 @@ RECIPE = Recipe(
     paper="Goodfellow et al. 2014, arXiv:1406.2661",
     build_generator=generator,
     build_discriminator=discriminator,
+    default_arch="mlp",
     defaults=dict(
         latent_dim=100, loss="non-saturating", optimizer="adam", d_learning_rate=2e-4, g_learning_rate=2e-4,
         beta_1=0.5, beta_2=0.999, batch_size=64, hidden=[256, 256], dropout=0.5,

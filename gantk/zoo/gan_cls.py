@@ -16,7 +16,7 @@ from gantk.zoo.architectures import discriminator_batch_norm
 from gantk.zoo.recipe import Recipe
 
 PAPER = "Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016, arXiv:1605.05396"
-UNSUPPORTED = ("virtual_batch_norm", "arch")
+UNSUPPORTED = ("virtual_batch_norm",)
 
 
 def check(config):

@@ -7,7 +7,8 @@ convolutional nets (``gantk.nets.lapgan``) drawing the residual h_k given the up
 image. ``class_conditional`` feeds the label to every level, as the paper's CIFAR-10 model.
 ``arch="dcgan"`` makes the coarsest level a DCGAN (Radford et al. 2015) of ``width`` instead of
 the densely connected nets; ``level_width``, ``kernel_size`` and ``level_batch_norm`` shape the
-finer levels' nets.
+finer levels' nets. ``spectral_norm`` normalises every level's discriminator (Miyato et al. 2018)
+and drops their BatchNorm, as for the other variants.
 The paper trained with SGD (learning rate 0.02, momentum 0.5 rising to 0.8); this recipe uses
 Adam 2e-4 with beta_1 0.5 like the other convolutional variants, with 64 feature maps per
 convolution. ``latent_dim`` is the whole pyramid's latent vector, of which each finer level takes
@@ -15,7 +16,7 @@ convolution. ``latent_dim`` is the whole pyramid's latent vector, of which each 
 """
 
 from gantk.errors import ConfigError
-from gantk.zoo.architectures import architecture
+from gantk.zoo.architectures import architecture, discriminator_batch_norm
 from gantk.zoo.recipe import Levels, Recipe
 
 COARSEST_G_HIDDEN, COARSEST_D_HIDDEN = [1200, 1200], [600, 600]
@@ -25,7 +26,7 @@ PAPER = "Denton, Chintala, Szlam & Fergus 2015, arXiv:1506.05751"
 
 UNSUPPORTED = (
     "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "latent_mixture",
-    "instance_noise", "spectral_norm",
+    "instance_noise",
 )
 
 
@@ -51,9 +52,13 @@ def build_levels(config):
     generators, discriminators = coarsest_level(config, sizes[0], channels, latent_sizes[0], num_classes)
     nets = dict(width=config.level_width or config.width, kernel_size=config.kernel_size, num_classes=num_classes, sync_bn=config.sync_bn)
     g_norm = config.batch_norm and config.level_batch_norm in ("both", "generator")
-    d_norm = config.batch_norm and config.level_batch_norm == "both"
+    d_norm = discriminator_batch_norm(config) and config.level_batch_norm == "both"
     generators += [residual_generator(s, channels, n, batch_norm=g_norm, **nets) for s, n in zip(sizes[1:], latent_sizes[1:])]
     discriminators += [residual_discriminator(s, channels, batch_norm=d_norm, **nets) for s in sizes[1:]]
+    if config.spectral_norm:
+        from gantk.nets.spectral_norm import with_spectral_norm
+
+        discriminators = [with_spectral_norm(d) for d in discriminators]
     return Levels(generators, discriminators, latent_sizes, num_classes)
 
 
@@ -62,7 +67,7 @@ def coarsest_level(config, size, channels, latent_dim, num_classes):
     from gantk.nets.dcgan import MIN_SIZE, dcgan_discriminator, dcgan_generator
     from gantk.nets.lapgan import coarsest_discriminator, coarsest_generator
 
-    if architecture(config, default="mlp") == "mlp":
+    if architecture(config) == "mlp":
         dropout = 0.5 if config.dropout is None else config.dropout
         return (
             [coarsest_generator(size, channels, latent_dim, coarsest_hidden(config, "g", COARSEST_G_HIDDEN), num_classes)],
@@ -72,12 +77,10 @@ def coarsest_level(config, size, channels, latent_dim, num_classes):
         raise ConfigError(
             f"A DCGAN coarsest level (--arch dcgan) needs --coarsest-size {MIN_SIZE} or more. Received: coarsest_size={size}"
         )
-    if config.hidden or config.g_hidden or config.d_hidden:
-        raise ConfigError("Options `hidden`, `g_hidden` and `d_hidden` size the MLP coarsest level; drop them or use --arch mlp.")
-    nets = dict(width=config.width, kernel_size=DCGAN_KERNEL, batch_norm=config.batch_norm, num_classes=num_classes, sync_bn=config.sync_bn)
+    nets = dict(width=config.width, kernel_size=DCGAN_KERNEL, num_classes=num_classes, sync_bn=config.sync_bn)
     return (
-        [dcgan_generator(latent_dim, (size, size, channels), name=f"generator_{size}", **nets)],
-        [dcgan_discriminator((size, size, channels), name=f"discriminator_{size}", **nets)],
+        [dcgan_generator(latent_dim, (size, size, channels), batch_norm=config.batch_norm, name=f"generator_{size}", **nets)],
+        [dcgan_discriminator((size, size, channels), batch_norm=discriminator_batch_norm(config), name=f"discriminator_{size}", **nets)],
     )
 
 
@@ -101,6 +104,7 @@ RECIPE = Recipe(
     paper=PAPER,
     build_generator=generator,
     build_discriminator=discriminator,
+    default_arch="mlp",
     build_levels=build_levels,
     defaults=dict(
         latent_dim=100, width=64, kernel_size=5, loss="non-saturating", optimizer="adam",

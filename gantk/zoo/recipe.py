@@ -42,6 +42,10 @@ class Recipe:
     data_kind: str = "image"
     default_dataset: str = "digits"
     takes: tuple = ()
+    default_arch: str = None
+    """The networks an image run builds when ``arch`` is unset: ``"mlp"`` or ``"dcgan"``
+    (``gantk.zoo.architectures``); ``None`` for a variant whose networks are its own, which then
+    takes neither ``arch`` nor the MLP options."""
     build_levels: Callable = None
     """A pyramid variant: ``TrainConfig`` -> ``Levels``, trained by ``gantk.training.lapgan.LAPGAN``."""
     model: str = "gan"

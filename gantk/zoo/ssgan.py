@@ -15,11 +15,11 @@ from gantk.zoo.recipe import Recipe
 PAPER = "Salimans et al. 2016, arXiv:1606.03498"
 
 def generator(config):
-    return architectures.generator(config, default="mlp")
+    return architectures.generator(config)
 
 
 def discriminator(config):
-    return architectures.discriminator(config, default="mlp", outputs=config.num_classes)
+    return architectures.discriminator(config, outputs=config.num_classes)
 
 
 def model_options(config):
@@ -51,6 +51,7 @@ RECIPE = Recipe(
     paper=PAPER,
     build_generator=generator,
     build_discriminator=discriminator,
+    default_arch="mlp",
     defaults=dict(
         latent_dim=100, loss="feature-matching", optimizer="adam", d_learning_rate=1e-3, g_learning_rate=1e-3,
         beta_1=0.5, beta_2=0.999, batch_size=100, split="train",

@@ -10,11 +10,11 @@ from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
-    return architectures.generator(config, default="dcgan")
+    return architectures.generator(config)
 
 
 def discriminator(config):
-    return architectures.discriminator(config, default="dcgan")
+    return architectures.discriminator(config)
 
 
 RECIPE = Recipe(
@@ -23,6 +23,7 @@ RECIPE = Recipe(
     paper="Arjovsky, Chintala & Bottou 2017, arXiv:1701.07875",
     build_generator=generator,
     build_discriminator=discriminator,
+    default_arch="dcgan",
     defaults=dict(
         latent_dim=100, loss="wasserstein", optimizer="rmsprop", d_learning_rate=5e-5, g_learning_rate=5e-5,
         d_steps=5, clip_discriminator=0.01, batch_size=64, hidden=[256, 256], dropout=0.0,

@@ -12,11 +12,11 @@ from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
-    return architectures.generator(config, default="dcgan")
+    return architectures.generator(config)
 
 
 def discriminator(config):
-    return architectures.discriminator(config, default="dcgan", batch_norm=False)
+    return architectures.discriminator(config, batch_norm=False)
 
 
 def regularizers(config):
@@ -31,6 +31,7 @@ RECIPE = Recipe(
     paper="Gulrajani et al. 2017, arXiv:1704.00028",
     build_generator=generator,
     build_discriminator=discriminator,
+    default_arch="dcgan",
     regularizers=regularizers,
     defaults=dict(
         latent_dim=100, loss="wasserstein", optimizer="adam", d_learning_rate=1e-4, g_learning_rate=1e-4,

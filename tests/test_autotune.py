@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from gantk.cli.main import cli
-from gantk.errors import ConfigError
+from gantk.errors import ConfigError, DatasetError
 from gantk.training import autotune
 from gantk.training.config import resolve_config
 
@@ -27,6 +27,8 @@ class FakeProbe:
 
     def __call__(self, config, settings, onednn):
         self.calls.append((onednn, settings))
+        if isinstance(self.fail, Exception):
+            raise self.fail
         if self.fail:
             raise RuntimeError(self.fail)
         if self.gpus:
@@ -193,3 +195,22 @@ def test_train_auto_measures_logs_caches_and_records_the_choice(tmp_path, monkey
     assert saved["jit_compile"] == max(rates, key=rates.get)
     again = CliRunner().invoke(cli, ["train", "dcgan", *flags, "--out", str(tmp_path / "again")])
     assert again.exit_code == 0 and "Measuring" not in again.output and "cached" in again.output
+
+
+def test_a_run_the_probe_refuses_is_refused_with_its_own_sentence(plan):
+    refusal = DatasetError("The dataset has 3 examples, fewer than the 8 one training step needs.")
+    with pytest.raises(DatasetError, match="fewer than the 8"):
+        plan(config_of(), FakeProbe(fail=refusal))
+    assert not any("Could not measure" in line for line in plan.lines)
+
+
+@pytest.mark.slow
+def test_the_probe_child_reports_a_refused_run_as_its_error(tmp_path):
+    """A real child process: a folder with fewer images than a batch is refused as training would refuse it."""
+    from PIL import Image
+
+    for index in range(3):
+        Image.new("RGB", (16, 16), (index * 80, 0, 0)).save(tmp_path / f"{index}.png")
+    config = resolve_config("dcgan", **{**TINY, "dataset": str(tmp_path)})
+    with pytest.raises(DatasetError, match="fewer than the 8 one training step needs"):
+        autotune.run_probe(config, [{"jit_compile": "off", "precision": "float32"}], "on", timing={"steps": 1, "warmup": 1, "budget_s": 0.0})

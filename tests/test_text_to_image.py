@@ -148,6 +148,15 @@ def test_captioned_variants_need_captions():
         tiny_config("dcgan", interpolation=0.5)
 
 
+def test_a_captioned_variant_on_data_without_captions_is_refused_before_any_measurement(monkeypatch):
+    monkeypatch.setenv("GANTK_AUTOTUNE", "on")
+    result = CliRunner().invoke(cli, ["train", "gan-cls", "--dataset", "digits", "--steps", "1"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: The gan-cls variant trains on captioned images (dataset shapes); dataset 'digits' has no captions."
+    ]
+
+
 @pytest.fixture(scope="module")
 def text_run(tmp_path_factory):
     """A gan-int run of two steps from the CLI on small shapes splits, its text encoder pretrained for two steps into a private cache."""

@@ -6,10 +6,14 @@ from gantk.errors import DatasetError
 from gantk.tokenizer import build_vocabulary, encode
 
 
+def no_captions(variant, dataset):
+    return DatasetError(f"The {variant} variant trains on captioned images (dataset shapes); dataset {dataset!r} has no captions.")
+
+
 def caption_vocabulary(data, variant):
     """The sorted words of ``data``'s captions, or a ``DatasetError`` when it has none."""
     if not data.captions:
-        raise DatasetError(f"The {variant} variant trains on captioned images (dataset shapes); dataset {data.name!r} has no captions.")
+        raise no_captions(variant, data.name)
     return build_vocabulary(data.captions)
 
 

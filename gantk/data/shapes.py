@@ -293,7 +293,7 @@ def load_shapes(split="train", image_size=64, channels=3, label=DEFAULT_LABEL, n
 SOURCE = BundledSource(
     name="shapes",
     summary="procedural captioned shapes, RGB, 5 kinds x 8 colours (shapes/ATTRIBUTE picks the label); splits train, test",
-    facts=DatasetFacts(kind="image", channels=3, image_size=64),
+    facts=DatasetFacts(kind="image", channels=3, image_size=64, captioned=True),
     load=lambda image_size, channels, split, config, n=None: load_shapes(
         split=split, image_size=image_size, channels=channels or 3, label=config, n=n
     ),

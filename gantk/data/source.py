@@ -44,13 +44,15 @@ class DatasetFacts:
     """What a dataset is, known before it loads: image or point data, its channels and default size.
 
     ``channels`` is None when the data decides (a folder is read as RGB unless told otherwise);
-    ``point_dim`` is the length of a point of point data.
+    ``point_dim`` is the length of a point of point data; ``captioned``, whether its examples have
+    captions (the text-to-image variants need them).
     """
 
     kind: str = "image"
     channels: int = None
     image_size: int = 64
     point_dim: int = None
+    captioned: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ import sys
 import tempfile
 import time
 
-from gantk.errors import ConfigError
+from gantk import errors
+from gantk.errors import ConfigError, GantkError
 from gantk.files import default_cache_dir, write_json_atomically
 from gantk.machine import describe_machine, native_bf16
 from gantk.options import BY_NAME
@@ -157,6 +158,7 @@ def run_probe(config, settings, onednn, timing=PROBE_TIMING):
             "--steps", str(timing["steps"]), "--warmup", str(timing["warmup"]), "--budget", str(timing["budget_s"]),
         ]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+        raise_refusal(out)
         if done.returncode or not os.path.exists(out):
             lines = [line for line in done.stderr.splitlines() if line.strip()]
             raise RuntimeError(lines[-1] if lines else f"the probe exited with status {done.returncode}")
@@ -164,6 +166,17 @@ def run_probe(config, settings, onednn, timing=PROBE_TIMING):
             figures = json.load(handle)
     figures["results"] = [{**result, "onednn": onednn} for result in figures["results"]]
     return figures
+
+
+def raise_refusal(out):
+    """Raise the ``gantk.errors`` error with which a probe child refused the run, if it did."""
+    try:
+        with open(out) as handle:
+            refused = json.load(handle).get("refused")
+    except (OSError, json.JSONDecodeError):
+        return
+    if refused:
+        raise getattr(errors, refused["error"], GantkError)(refused["message"])
 
 
 def load_cache(path, environ):
@@ -224,6 +237,8 @@ def plan_execution(config, log=print, environ=None, cache_dir=None, probe=run_pr
     if not entry["gpus"] and not cached:
         try:
             measure_missing(config, wanted, entry, log, probe)
+        except GantkError:
+            raise
         except (OSError, RuntimeError, ValueError, KeyError, subprocess.SubprocessError) as error:
             log(f"Could not measure the execution settings ({error}); using the fixed rules (docs/scale-and-speed.md).")
             return explicit_onednn

@@ -11,6 +11,7 @@ import json
 
 from gantk import __version__, zoo
 from gantk.data import check_split, default_split, describe_dataset
+from gantk.data.captioned import no_captions
 from gantk.data.splits import saved_split
 from gantk.errors import ConfigError, RunDirError
 from gantk.files import write_text_atomically
@@ -123,6 +124,8 @@ def with_geometry(config):
         raise ConfigError(
             f"The {config.variant} variant trains on {recipe.data_kind} data but dataset {config.dataset!r} holds {facts.kind}."
         )
+    if recipe.captioned and not facts.captioned:
+        raise no_captions(config.variant, config.dataset)
     if facts.kind == "points":
         return dataclasses.replace(config, data_kind="points", image_size=None, channels=None, image_shape=[facts.point_dim])
     size = config.image_size or facts.image_size

@@ -7,11 +7,16 @@ as ``gantk train`` builds it, trained on one batch of the run's data repeated, w
 timed in rounds that take the candidates in turn (median step)::
 
     python -m gantk.training.execution_probe CONFIG.json OUT.json --candidates '[{"jit_compile": "on", ...}]'
+
+When the run itself is refused (too few examples for a batch, a dataset without the labels the
+variant needs), OUT.json says so (``{"refused": {"error": class name, "message": ...}}``) and the
+parent raises that error, so the user reads the one sentence the run would have given.
 """
 
 import argparse
 import json
 
+from gantk.errors import GantkError
 from gantk.files import write_json_atomically
 
 
@@ -82,9 +87,13 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=3.0, help="Seconds of timed steps per candidate (at least --steps a round).")
     parser.add_argument("--rounds", type=int, default=2, help="Rounds that time every candidate in turn.")
     args = parser.parse_args(argv)
-    figures = time_candidates(
-        TrainConfig.load(args.config), json.loads(args.candidates), args.steps, args.warmup, args.budget, args.rounds
-    )
+    try:
+        figures = time_candidates(
+            TrainConfig.load(args.config), json.loads(args.candidates), args.steps, args.warmup, args.budget, args.rounds
+        )
+    except GantkError as error:
+        write_json_atomically(args.out, {"refused": {"error": type(error).__name__, "message": str(error)}})
+        raise SystemExit(2) from None
     write_json_atomically(args.out, figures)
 
 

@@ -302,3 +302,12 @@ def test_r1_penalises_each_level_at_its_own_real_samples():
     for size in gan.sizes:
         assert penalised[f"d_loss_{size}"][-1] > plain[f"d_loss_{size}"][-1]
 
+
+def test_a_one_level_pyramid_trains_samples_and_says_it_refines_nothing(tmp_path):
+    """--coarsest-size equal to the image size: the coarsest GAN alone, one logit list of one level."""
+    run_dir = quiet_train(resolve_config("lapgan", steps=2, coarsest_size=16, **SMALL, **LAPGAN), str(tmp_path / "run"))
+    loaded = load_run(run_dir)
+    assert loaded.gan.sizes == [16] and sample_uint8(loaded.gan, loaded.config, 2).shape == (2, 16, 16, 1)
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "low.png")
+    result = run("refine", run_dir, tmp_path / "low.png", "--out", tmp_path / "high.png")
+    assert result.exit_code == 2 and "one level (16x16" in result.output

@@ -85,6 +85,11 @@ class LAPGAN(GAN):
             flat += [sample, low]
         return flat + ([ops.cast(labels, "int32")] if labels is not None else [])
 
+    def level_logits(self, samples, lows, labels):
+        """Every level's D logits on ``samples`` in training mode, as a list (one level included)."""
+        logits = self.discriminator(self.discriminator_inputs(samples, lows, labels), training=True)
+        return list(logits) if isinstance(logits, (list, tuple)) else [logits]
+
     def fake_levels(self, z, lows, labels, training):
         """Each level's generated sample for the real conditions ``lows``: G_K(z_K), then G_k(z_k, l_k)."""
         extra = [ops.cast(labels, "int32")] if labels is not None else []
@@ -113,14 +118,14 @@ class LAPGAN(GAN):
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fakes = self.fake_levels(z, lows, labels, training=True)
-            real_logits = self.discriminator(self.discriminator_inputs(samples, lows, labels), training=True)
-            fake_logits = self.discriminator(self.discriminator_inputs(fakes, lows, labels), training=True)
+            real_logits = self.level_logits(samples, lows, labels)
+            fake_logits = self.level_logits(fakes, lows, labels)
             losses = [
                 self.loss_pair.discriminator(r, f, self.real_target) for r, f in zip(real_logits, fake_logits)
             ]
             if self.r1_penalty:
                 norms = squared_gradient_norms(
-                    lambda x: self.discriminator(self.discriminator_inputs(x, lows, labels), training=True), samples
+                    lambda x: self.level_logits(x, lows, labels), samples
                 )
                 losses = [loss + r1_term(self.r1_penalty, norm) for loss, norm in zip(losses, norms)]
             scaled = self.d_optimizer.scale_loss(self.replica_share(sum(losses)))
@@ -132,7 +137,7 @@ class LAPGAN(GAN):
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fakes = self.fake_levels(z, lows, labels, training=True)
-            fake_logits = self.discriminator(self.discriminator_inputs(fakes, lows, labels), training=True)
+            fake_logits = self.level_logits(fakes, lows, labels)
             losses = [self.loss_pair.generator(logits) for logits in fake_logits]
             scaled = self.g_optimizer.scale_loss(self.replica_share(sum(losses)))
         variables = self.generator.trainable_variables

@@ -43,6 +43,9 @@ def refine_images(gan, config, low, n=1, seed=0, labels=None):
     require_pyramid(gan, config, "Refining")
     low = np.asarray(low, np.float32)
     sizes = refinable_sizes(gan)
+    if not sizes:
+        size = config.image_shape[0]
+        raise ConfigError(f"This run's pyramid has one level ({size}x{size}, --coarsest-size {size}), so it has no level that refines an image.")
     if low.ndim != 3 or low.shape[0] != low.shape[1] or low.shape[0] not in sizes:
         raise ConfigError(
             f"Argument `low` must be a square image of a level below the run's {config.image_shape[0]}x{config.image_shape[0]}: "

@@ -12,7 +12,7 @@ def command(run_dir, n, per_label, seed):
     """Read a shapes run's samples with a classifier of the real shapes' attributes; print JSON.
 
     The clean share: samples read as one kind and one colour, each with probability >= 0.8, beside
-    the real test pictures' share, and the samples per kind and colour. Conditional runs also get
+    the real test pictures' share, and the samples per value of every attribute. Conditional runs also get
     the accuracy of the asked label. The judge is trained once per image size and cached.
     """
     import json

@@ -69,7 +69,9 @@ def test_shapes_check_reads_a_shapes_run_and_refuses_a_digits_run(tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout[result.stdout.index("{"):])
     assert 0 <= figures["clean_share"] <= 1 and 0 <= figures["colour_accuracy"] <= 1
-    assert sum(figures["samples_per_colour"].values()) == 3 * len(shapes.ATTRIBUTE_VALUES["colour"])
+    for name, values in shapes.ATTRIBUTE_VALUES.items():
+        assert list(figures[f"samples_per_{name}"]) == list(values)
+        assert sum(figures[f"samples_per_{name}"].values()) == 3 * len(shapes.ATTRIBUTE_VALUES["colour"])
     assert run_cli("train", "dcgan", "--dataset", "digits", *tiny, "--out", tmp_path / "digits").exit_code == 0
     refused = run_cli("shapes-check", tmp_path / "digits")
     assert refused.exit_code == 2 and "needs an RGB run on the shapes dataset" in refused.output

@@ -187,20 +187,24 @@ def attribute_accuracy(images, attributes, cache_dir=None, log=print):
 
 def sample_confidence(images, threshold=THRESHOLD, cache_dir=None, log=print):
     """How the judge reads unlabelled samples: the clean share (one kind and one colour with probability
-    at least ``threshold``) beside the real test pictures' share, and the samples per kind and colour."""
+    at least ``threshold``) beside the real test pictures' share, and the samples per value of every
+    attribute (the training split draws sizes, positions and backgrounds uniformly, so a background
+    that no sample has is a dropped mode the clean share does not see)."""
     return confidence_figures(read_attributes(images, cache_dir, log), int(np.asarray(images).shape[1]), threshold, cache_dir, log)
 
 
 def confidence_figures(probabilities, image_size, threshold=THRESHOLD, cache_dir=None, log=print):
     """``sample_confidence`` of attribute probabilities the judge for ``image_size`` has already read."""
     _, info = shapes_judge(image_size, cache_dir, log)
-    counts = {name: dict(zip(ATTRIBUTE_VALUES[name], np.bincount(probabilities[name].argmax(axis=1), minlength=len(ATTRIBUTE_VALUES[name])).tolist())) for name in CLEAN}
+    counts = {
+        f"samples_per_{name}": dict(zip(values, np.bincount(probabilities[name].argmax(axis=1), minlength=len(values)).tolist()))
+        for name, values in ATTRIBUTE_VALUES.items()
+    }
     return dict(
         clean_share=round(float(np.mean(clean_mask(probabilities, threshold))), 4),
         real_clean_share=info["real_clean_share"] if threshold == THRESHOLD else None,
         threshold=threshold,
-        samples_per_kind=counts["kind"],
-        samples_per_colour=counts["colour"],
+        **counts,
         judge_test_accuracy=info["accuracy"],
     )
 

@@ -158,25 +158,26 @@ def run_probe(config, settings, onednn, timing=PROBE_TIMING):
             "--steps", str(timing["steps"]), "--warmup", str(timing["warmup"]), "--budget", str(timing["budget_s"]),
         ]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
-        raise_refusal(out)
-        if done.returncode or not os.path.exists(out):
-            lines = [line for line in done.stderr.splitlines() if line.strip()]
-            raise RuntimeError(lines[-1] if lines else f"the probe exited with status {done.returncode}")
-        with open(out) as handle:
-            figures = json.load(handle)
+        figures = probe_figures(out, done)
     figures["results"] = [{**result, "onednn": onednn} for result in figures["results"]]
     return figures
 
 
-def raise_refusal(out):
-    """Raise the ``gantk.errors`` error with which a probe child refused the run, if it did."""
+def probe_figures(out, done):
+    """The figures a probe child wrote to ``out``. Its refusal of the run is raised as the
+    ``gantk.errors`` error it was; any other failure of ``done`` (the finished child) as a RuntimeError."""
     try:
         with open(out) as handle:
-            refused = json.load(handle).get("refused")
+            figures = json.load(handle)
     except (OSError, json.JSONDecodeError):
-        return
+        figures = None
+    refused = (figures or {}).get("refused")
     if refused:
         raise getattr(errors, refused["error"], GantkError)(refused["message"])
+    if done.returncode or figures is None:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        raise RuntimeError(lines[-1] if lines else f"the probe exited with status {done.returncode}")
+    return figures
 
 
 def load_cache(path, environ):

@@ -4,6 +4,22 @@ TINY = dict(dataset="digits", image_size=16, width=4, batch_size=8, latent_dim=8
 """Options that make any image variant train in a fraction of a second."""
 
 
+def tiny_settings(variant, **overrides):
+    """``TINY`` with ``overrides`` for ``variant``, less the options its run refuses as unread:
+    ``image_size`` on point data, ``width`` where it builds only MLPs."""
+    from gantk.training.config import resolve_config
+    from gantk.zoo.architectures import builds_convolutional
+
+    settings = dict(TINY, **overrides)
+    narrow, size = settings.pop("width"), settings.pop("image_size")
+    config = resolve_config(variant, **settings)
+    if not config.is_points:
+        settings["image_size"] = size
+    if builds_convolutional(config):
+        settings["width"] = narrow
+    return settings
+
+
 def tiny_config(variant, **overrides):
     """A ``TINY`` config of ``variant`` on its default dataset, with that dataset loaded: (config, data)."""
     from gantk import zoo
@@ -11,12 +27,7 @@ def tiny_config(variant, **overrides):
     from gantk.training.config import resolve_config
     from gantk.training.run import with_data
 
-    recipe = zoo.get(variant)
-    settings = dict(TINY, dataset=recipe.default_dataset)
-    if recipe.data_kind == "points":
-        settings.pop("image_size")
-        settings.pop("width")
-    settings.update(overrides)
+    settings = tiny_settings(variant, **{"dataset": zoo.get(variant).default_dataset, **overrides})
     config = resolve_config(variant, **settings)
     data = load_dataset(config.dataset, image_size=config.image_size)
     return with_data(config, data), data

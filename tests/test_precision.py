@@ -13,11 +13,11 @@ from gantk.training.jit import resolve_jit_compile
 from gantk.training.run import with_data
 from gantk.data import load_dataset
 
-from helpers import TINY
+from helpers import TINY, tiny_settings
 
 
 def tiny(variant="dcgan", **overrides):
-    config = resolve_config(variant, **{**TINY, **overrides})
+    config = resolve_config(variant, **tiny_settings(variant, **overrides))
     data = load_dataset(config.dataset, image_size=config.image_size)
     return with_data(config, data), data
 

@@ -63,7 +63,7 @@ def run_cli(*args):
 
 
 def test_shapes_check_reads_a_shapes_run_and_refuses_a_digits_run(tmp_path):
-    tiny = ["--image-size", "16", "--width", "8", "--batch-size", "8", "--steps", "2", "--latent-dim", "8", "--quiet"]
+    tiny = ["--image-size", "16", "--batch-size", "8", "--steps", "2", "--latent-dim", "8", "--quiet"]
     assert run_cli("train", "cgan", "--dataset", "shapes/colour", *tiny, "--out", tmp_path / "shapes").exit_code == 0
     result = run_cli("shapes-check", tmp_path / "shapes", "--per-label", "3")
     assert result.exit_code == 0, result.output
@@ -72,6 +72,6 @@ def test_shapes_check_reads_a_shapes_run_and_refuses_a_digits_run(tmp_path):
     for name, values in shapes.ATTRIBUTE_VALUES.items():
         assert list(figures[f"samples_per_{name}"]) == list(values)
         assert sum(figures[f"samples_per_{name}"].values()) == 3 * len(shapes.ATTRIBUTE_VALUES["colour"])
-    assert run_cli("train", "dcgan", "--dataset", "digits", *tiny, "--out", tmp_path / "digits").exit_code == 0
+    assert run_cli("train", "dcgan", "--dataset", "digits", "--width", "8", *tiny, "--out", tmp_path / "digits").exit_code == 0
     refused = run_cli("shapes-check", tmp_path / "digits")
     assert refused.exit_code == 2 and "needs an RGB run on the shapes dataset" in refused.output

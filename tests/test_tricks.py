@@ -26,7 +26,7 @@ from gantk.training.config import resolve_config
 from gantk.training.checkpoint import latest_checkpoint
 from gantk.training.run import train, with_data
 
-from helpers import TINY
+from helpers import TINY, tiny_settings
 
 RNG = np.random.default_rng(0)
 
@@ -48,7 +48,7 @@ def test_one_sided_label_smoothing_changes_the_real_gradient_by_the_formula():
 
 
 def tiny_gan(variant="dcgan", **overrides):
-    config = resolve_config(variant, **{**TINY, **overrides})
+    config = resolve_config(variant, **tiny_settings(variant, **overrides))
     data = load_dataset(config.dataset, image_size=config.image_size)
     config = with_data(config, data)
     return config, data, build_compiled_gan(config)

@@ -24,14 +24,16 @@ from gantk.training.config import resolve_config
 from gantk.training.gan import GAN
 from gantk.training.run import check_labels, with_data
 
-from helpers import TINY
+from helpers import tiny_settings
 
 POINTS = dict(batch_size=8, latent_dim=8, seed=0, hidden=[16, 16])
 
 
 def tiny(variant, dataset, **overrides):
-    options = dict(TINY, dataset=dataset) if dataset == "digits" else dict(POINTS, dataset=dataset)
-    options.update(overrides)
+    if dataset == "digits":
+        options = tiny_settings(variant, dataset=dataset, **overrides)
+    else:
+        options = dict(POINTS, dataset=dataset, **overrides)
     config = resolve_config(variant, **options)
     data = load_dataset(config.dataset, image_size=config.image_size)
     config = with_data(config, data)
@@ -105,6 +107,10 @@ def test_bad_architecture_and_data_kind_are_refused():
     ("vae", dict(hidden=[32]), "Option `hidden`"),
     ("ssgan", dict(arch="dcgan", dropout=0.2), "Option `dropout`"),
     ("lapgan", dict(image_size=32, arch="dcgan", coarsest_size=16, dropout=0.2), "Option `dropout`"),
+    ("gan", dict(width=32), "Option `width` shapes the convolutional networks, and this gan run builds MLPs; drop it, set the MLP with --hidden, or use --arch dcgan."),
+    ("cgan", dict(kernel_size=3), "Option `kernel_size` shapes the convolutional networks"),
+    ("vae", dict(dataset="ring8", image_size=None, width=8), "Option `width` shapes the convolutional networks, and this vae run builds MLPs; drop it."),
+    ("gan", dict(dataset="ring8", image_size=32), "Option `image_size` sets the images, and dataset 'ring8' holds points; drop it."),
 ])
 def test_a_network_option_the_run_would_not_read_is_refused(variant, settings, message):
     settings = {"dataset": "digits", "image_size": 16, **settings}
@@ -118,6 +124,8 @@ def test_a_network_option_the_run_would_not_read_is_refused(variant, settings, m
     ("vae", dict(dataset="ring8", hidden=[32])),
     ("lapgan", dict(dataset="digits", image_size=16, d_hidden=[32], dropout=0.2)),
     ("dcgan", dict(dataset="digits", dropout=0.0)),
+    ("lapgan", dict(dataset="digits", image_size=16, width=8)),
+    ("ssgan", dict(dataset="digits", arch="dcgan", width=8, kernel_size=3)),
 ])
 def test_a_network_option_the_run_reads_is_kept(variant, settings):
     config = resolve_config(variant, **settings)

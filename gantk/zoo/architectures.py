@@ -12,6 +12,10 @@ ARCHITECTURES = ("mlp", "dcgan")
 DEFAULT_HIDDEN = [256, 256]
 MLP_OPTIONS = ("hidden", "g_hidden", "d_hidden", "dropout", "weight_norm", "g_batch_norm")
 """Options that only the MLP networks read."""
+CONVOLUTIONAL_OPTIONS = ("width", "kernel_size")
+"""Options that only the convolutional networks read."""
+IMAGE_OPTIONS = ("image_size", "channels")
+"""Options that only image data reads."""
 
 
 def architecture(config):
@@ -29,16 +33,40 @@ def architecture(config):
 def check_given_options(config, given):
     """Refuse a network option in ``given`` (the settings the user gave) that ``config``'s run would not
     read: ``arch`` for a variant with networks of its own, an MLP option that is on (``dropout`` 0 is
-    no dropout anywhere) where the networks are convolutional."""
+    no dropout anywhere) where the networks are convolutional, a convolutional option where they are
+    all MLPs, an image option on point data."""
     from gantk import zoo
 
     recipe = zoo.get(config.variant)
     if recipe.default_arch is None and "arch" in given:
         raise ConfigError(f"The {recipe.name} variant builds its own networks; it does not take option `arch`.")
+    if config.is_points:
+        for name in IMAGE_OPTIONS:
+            if name in given:
+                raise ConfigError(f"Option `{name}` sets the images, and dataset {config.dataset!r} holds points; drop it.")
     unread = [name for name in MLP_OPTIONS if given.get(name)]
-    if unread and (recipe.default_arch is None or architecture(config) != "mlp"):
+    if unread and not builds_mlp(config):
         remedy = "drop it or use --arch mlp" if recipe.default_arch else "drop it"
         raise ConfigError(f"Option `{unread[0]}` shapes the MLP networks, and this {recipe.name} run builds convolutional ones; {remedy}.")
+    unread = [name for name in CONVOLUTIONAL_OPTIONS if name in given]
+    if unread and not builds_convolutional(config):
+        remedy = "drop it" if config.is_points else "drop it, set the MLP with --hidden, or use --arch dcgan"
+        raise ConfigError(f"Option `{unread[0]}` shapes the convolutional networks, and this {recipe.name} run builds MLPs; {remedy}.")
+
+
+def builds_mlp(config):
+    """Whether one of ``config``'s networks is an MLP (reads ``MLP_OPTIONS``)."""
+    from gantk import zoo
+
+    return zoo.get(config.variant).default_arch is not None and architecture(config) == "mlp"
+
+
+def builds_convolutional(config):
+    """Whether one of ``config``'s networks is convolutional (reads ``CONVOLUTIONAL_OPTIONS``): a pyramid's
+    finer levels always are."""
+    from gantk import zoo
+
+    return zoo.get(config.variant).build_levels is not None or not builds_mlp(config)
 
 
 def hidden(config, network):

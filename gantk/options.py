@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from gantk.errors import ConfigError
 
 IMAGE_SIZES = (8, 16, 32, 64, 128)
+CONVOLUTIONAL_MIN_SIZE = 16
+"""The smallest image side of the DCGAN networks: a 4x4 start doubled at least twice."""
 LOSSES = ("non-saturating", "minimax", "wasserstein", "hinge", "least-squares", "feature-matching")
 
 

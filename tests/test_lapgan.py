@@ -16,8 +16,8 @@ from gantk.errors import ConfigError
 from gantk.export.runtime import Generator
 from gantk.latents import latent_vectors
 from gantk.pixels import to_uint8
-from gantk.nets.lapgan import latent_split
-from gantk.nets.pyramid import downsample, gaussian_pyramid, level_sizes, upsample
+from gantk.nets.pyramid import downsample, gaussian_pyramid, upsample
+from gantk.zoo.lapgan import latent_split, level_sizes
 from gantk.regularizers import squared_gradient_norms
 from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
@@ -233,7 +233,7 @@ def test_a_dcgan_coarsest_level_and_the_finer_levels_width_and_batch_norm():
     assert not any(level_layers(gan.discriminator.get_layer("discriminator_32"), "BatchNormalization"))
     assert not any(level_layers(gan.level_generators()[1], "BatchNormalization"))
     with pytest.raises(ConfigError, match=r"--coarsest-size 16 or more\. Received: coarsest_size=8"):
-        build_compiled_gan(tiny_config("lapgan", image_size=32, arch="dcgan", width=4)[0])
+        resolve_config("lapgan", dataset="digits", image_size=32, arch="dcgan", width=4)
     with pytest.raises(ConfigError, match="`hidden` shapes the MLP networks"):
         build_compiled_gan(tiny_config("lapgan", image_size=32, coarsest_size=16, arch="dcgan", hidden=[8], width=4)[0])
 

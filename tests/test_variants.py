@@ -111,8 +111,12 @@ def test_bad_architecture_and_data_kind_are_refused():
     ("cgan", dict(kernel_size=3), "Option `kernel_size` shapes the convolutional networks"),
     ("vae", dict(dataset="ring8", image_size=None, width=8), "Option `width` shapes the convolutional networks, and this vae run builds MLPs; drop it."),
     ("gan", dict(dataset="ring8", image_size=32), "Option `image_size` sets the images, and dataset 'ring8' holds points; drop it."),
+    ("dcgan", dict(image_size=8), "The dcgan run's convolutional networks need images of 16x16 or more, and its images are 8x8; set --image-size 16."),
+    ("wgan", dict(image_size=8), "set --image-size 16 or use --arch mlp."),
+    ("lapgan", dict(image_size=32, coarsest_size=64), "Option `coarsest_size` must be a power of two from 4 to the image size 32."),
+    ("lapgan", dict(image_size=32, latent_dim=2, level_noise_dim=4), "Argument `latent_dim` must leave the coarsest of 3 levels"),
 ])
-def test_a_network_option_the_run_would_not_read_is_refused(variant, settings, message):
+def test_a_setting_the_run_would_not_read_or_cannot_build_is_refused(variant, settings, message):
     settings = {"dataset": "digits", "image_size": 16, **settings}
     with pytest.raises(ConfigError, match=re.escape(message)):
         resolve_config(variant, **settings)

@@ -16,8 +16,9 @@ from gantk.errors import ConfigError
 from gantk.nets.batch_norm import FusedBatchNormalization
 from gantk.nets.conditioning import label_input, label_map, one_hot
 from gantk.nets.initializers import dcgan_gamma, dcgan_kernel
+from gantk.options import CONVOLUTIONAL_MIN_SIZE
 
-MIN_SIZE, MAX_SIZE = 16, 128
+MIN_SIZE, MAX_SIZE = CONVOLUTIONAL_MIN_SIZE, 128
 
 
 def upsamplings(image_size):

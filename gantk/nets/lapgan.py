@@ -14,30 +14,11 @@ first layer's maps (the paper's class-conditional CIFAR-10 model).
 import keras
 from keras import layers
 
-from gantk.errors import ConfigError
 from gantk.nets.conditioning import label_input
 from gantk.nets.dcgan import batch_norm_layer, check_channels
 from gantk.nets.initializers import dcgan_kernel
 from gantk.nets.mlp import mlp_discriminator, mlp_generator
 from gantk.nets.pyramid import AddResidual, LatentSlice, Upsample
-
-
-def latent_split(latent_dim, levels, level_noise_dim=None):
-    """Sizes of each level's slice of the pyramid's latent vector, coarsest first.
-
-    Every finer level takes ``level_noise_dim`` (default: the finer levels share half of
-    ``latent_dim``); the coarsest level takes the rest.
-    """
-    finer = levels - 1
-    if level_noise_dim is None:
-        level_noise_dim = max(1, latent_dim // (2 * finer)) if finer else 0
-    coarsest = int(latent_dim) - finer * int(level_noise_dim)
-    if int(level_noise_dim) < (1 if finer else 0) or coarsest < 1:
-        raise ConfigError(
-            f"Argument `latent_dim` must leave the coarsest of {levels} levels at least one dimension after "
-            f"{finer} x level_noise_dim={level_noise_dim}. Received: latent_dim={latent_dim}"
-        )
-    return [coarsest] + [int(level_noise_dim)] * finer
 
 
 def _label_plane(label, num_classes, size, name):

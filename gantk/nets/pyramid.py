@@ -11,10 +11,6 @@ The Gaussian pyramid is I_{k+1} = d(I_k); the Laplacian coefficients h_k = I_k -
 import keras
 from keras import layers, ops
 
-from gantk.errors import ConfigError
-
-SIZES = (4, 8, 16, 32, 64, 128)
-
 
 def _pad_edges(x, axis):
     first = ops.take(x, [0], axis=axis)
@@ -74,19 +70,6 @@ def gaussian_pyramid(images, levels):
     for _ in range(levels - 1):
         pyramid.insert(0, downsample(pyramid[0]))
     return pyramid
-
-
-def level_sizes(coarsest, image_size):
-    """The pyramid's image sizes from ``coarsest`` up to ``image_size``, each twice the one before."""
-    if coarsest not in SIZES or coarsest > image_size:
-        raise ConfigError(
-            f"Option `coarsest_size` must be a power of two from {SIZES[0]} to the image size {image_size}. "
-            f"Received: coarsest_size={coarsest!r}"
-        )
-    sizes = [int(coarsest)]
-    while sizes[-1] < image_size:
-        sizes.append(sizes[-1] * 2)
-    return sizes
 
 
 @keras.saving.register_keras_serializable(package="gantk")

@@ -112,6 +112,8 @@ def resolve_config(variant, **settings):
     given = {name: value for name, value in settings.items() if value is not None}
     config = with_geometry(TrainConfig(variant=variant, **{**values, **given}))
     check_given_options(config, given)
+    if recipe.check:
+        recipe.check(config)
     return config
 
 

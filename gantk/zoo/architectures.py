@@ -7,6 +7,7 @@ imported when a network is built, so the zoo loads without TensorFlow.
 """
 
 from gantk.errors import ConfigError
+from gantk.options import CONVOLUTIONAL_MIN_SIZE
 
 ARCHITECTURES = ("mlp", "dcgan")
 DEFAULT_HIDDEN = [256, 256]
@@ -34,7 +35,7 @@ def check_given_options(config, given):
     """Refuse a network option in ``given`` (the settings the user gave) that ``config``'s run would not
     read: ``arch`` for a variant with networks of its own, an MLP option that is on (``dropout`` 0 is
     no dropout anywhere) where the networks are convolutional, a convolutional option where they are
-    all MLPs, an image option on point data."""
+    all MLPs, an image option on point data; and images too small for the convolutional networks."""
     from gantk import zoo
 
     recipe = zoo.get(config.variant)
@@ -52,6 +53,12 @@ def check_given_options(config, given):
     if unread and not builds_convolutional(config):
         remedy = "drop it" if config.is_points else "drop it, set the MLP with --hidden, or use --arch dcgan"
         raise ConfigError(f"Option `{unread[0]}` shapes the convolutional networks, and this {recipe.name} run builds MLPs; {remedy}.")
+    if recipe.build_levels is None and builds_convolutional(config) and config.image_size < CONVOLUTIONAL_MIN_SIZE:
+        remedy = " or use --arch mlp" if recipe.default_arch else ""
+        raise ConfigError(
+            f"The {recipe.name} run's convolutional networks need images of {CONVOLUTIONAL_MIN_SIZE}x{CONVOLUTIONAL_MIN_SIZE} "
+            f"or more, and its images are {config.image_size}x{config.image_size}; set --image-size {CONVOLUTIONAL_MIN_SIZE}{remedy}."
+        )
 
 
 def builds_mlp(config):

@@ -16,6 +16,7 @@ convolution. ``latent_dim`` is the whole pyramid's latent vector, of which each 
 """
 
 from gantk.errors import ConfigError
+from gantk.options import CONVOLUTIONAL_MIN_SIZE
 from gantk.zoo.architectures import architecture, discriminator_batch_norm
 from gantk.zoo.recipe import Levels, Recipe
 
@@ -30,6 +31,54 @@ UNSUPPORTED = (
 )
 
 
+LEVEL_SIZES = (4, 8, 16, 32, 64, 128)
+
+
+def level_sizes(coarsest, image_size):
+    """The pyramid's image sizes from ``coarsest`` up to ``image_size``, each twice the one before."""
+    if coarsest not in LEVEL_SIZES or coarsest > image_size:
+        raise ConfigError(
+            f"Option `coarsest_size` must be a power of two from {LEVEL_SIZES[0]} to the image size {image_size}. "
+            f"Received: coarsest_size={coarsest!r}"
+        )
+    sizes = [int(coarsest)]
+    while sizes[-1] < image_size:
+        sizes.append(sizes[-1] * 2)
+    return sizes
+
+
+def latent_split(latent_dim, levels, level_noise_dim=None):
+    """Sizes of each level's slice of the pyramid's latent vector, coarsest first.
+
+    Every finer level takes ``level_noise_dim`` (default: the finer levels share half of
+    ``latent_dim``); the coarsest level takes the rest.
+    """
+    finer = levels - 1
+    if level_noise_dim is None:
+        level_noise_dim = max(1, latent_dim // (2 * finer)) if finer else 0
+    coarsest = int(latent_dim) - finer * int(level_noise_dim)
+    if int(level_noise_dim) < (1 if finer else 0) or coarsest < 1:
+        raise ConfigError(
+            f"Argument `latent_dim` must leave the coarsest of {levels} levels at least one dimension after "
+            f"{finer} x level_noise_dim={level_noise_dim}. Received: latent_dim={latent_dim}"
+        )
+    return [coarsest] + [int(level_noise_dim)] * finer
+
+
+def check(config):
+    """Refuse settings no pyramid is built from; returns (level sizes, latent sizes)."""
+    refused = [name for name in UNSUPPORTED if getattr(config, name)]
+    if refused:
+        raise ConfigError(f"The lapgan variant does not take option `{refused[0]}`; it takes {', '.join(RECIPE.takes)}.")
+    sizes = level_sizes(config.coarsest_size, config.image_size)
+    if architecture(config) == "dcgan" and sizes[0] < CONVOLUTIONAL_MIN_SIZE:
+        raise ConfigError(
+            f"A DCGAN coarsest level (--arch dcgan) needs --coarsest-size {CONVOLUTIONAL_MIN_SIZE} or more. "
+            f"Received: coarsest_size={sizes[0]}"
+        )
+    return sizes, latent_split(config.latent_dim, len(sizes), config.level_noise_dim)
+
+
 def coarsest_hidden(config, network, default):
     """``g_hidden`` / ``d_hidden``, else ``hidden``, else the paper's sizes."""
     return list(getattr(config, f"{network}_hidden") or config.hidden or default)
@@ -37,18 +86,13 @@ def coarsest_hidden(config, network, default):
 
 def build_levels(config):
     """Every level's networks for ``config`` (its image shape known from the data), coarsest first."""
-    from gantk.nets.lapgan import latent_split, residual_discriminator, residual_generator
-    from gantk.nets.pyramid import level_sizes
+    from gantk.nets.lapgan import residual_discriminator, residual_generator
 
-    refused = [name for name in UNSUPPORTED if getattr(config, name)]
-    if refused:
-        raise ConfigError(f"The lapgan variant does not take option `{refused[0]}`; it takes {', '.join(RECIPE.takes)}.")
-    size, _, channels = config.image_shape
-    sizes = level_sizes(config.coarsest_size, size)
+    sizes, latent_sizes = check(config)
+    channels = config.image_shape[-1]
     num_classes = config.num_classes if config.class_conditional else 0
     if config.class_conditional and not num_classes:
         raise ConfigError(f"Option `class_conditional` needs labelled data; dataset {config.dataset!r} has no labels.")
-    latent_sizes = latent_split(config.latent_dim, len(sizes), config.level_noise_dim)
     generators, discriminators = coarsest_level(config, sizes[0], channels, latent_sizes[0], num_classes)
     nets = dict(width=config.level_width or config.width, kernel_size=config.kernel_size, num_classes=num_classes, sync_bn=config.sync_bn)
     g_norm = config.batch_norm and config.level_batch_norm in ("both", "generator")
@@ -64,7 +108,7 @@ def build_levels(config):
 
 def coarsest_level(config, size, channels, latent_dim, num_classes):
     """([G], [D]) of the coarsest level: the paper's densely connected nets, or with ``arch="dcgan"`` DCGAN's."""
-    from gantk.nets.dcgan import MIN_SIZE, dcgan_discriminator, dcgan_generator
+    from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
     from gantk.nets.lapgan import coarsest_discriminator, coarsest_generator
 
     if architecture(config) == "mlp":
@@ -72,10 +116,6 @@ def coarsest_level(config, size, channels, latent_dim, num_classes):
         return (
             [coarsest_generator(size, channels, latent_dim, coarsest_hidden(config, "g", COARSEST_G_HIDDEN), num_classes)],
             [coarsest_discriminator(size, channels, coarsest_hidden(config, "d", COARSEST_D_HIDDEN), dropout, num_classes)],
-        )
-    if size < MIN_SIZE:
-        raise ConfigError(
-            f"A DCGAN coarsest level (--arch dcgan) needs --coarsest-size {MIN_SIZE} or more. Received: coarsest_size={size}"
         )
     nets = dict(width=config.width, kernel_size=DCGAN_KERNEL, num_classes=num_classes, sync_bn=config.sync_bn)
     return (
@@ -106,6 +146,7 @@ RECIPE = Recipe(
     build_discriminator=discriminator,
     default_arch="mlp",
     build_levels=build_levels,
+    check=check,
     defaults=dict(
         latent_dim=100, width=64, kernel_size=5, loss="non-saturating", optimizer="adam",
         d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.5, beta_2=0.999, batch_size=64, dropout=0.5,

@@ -54,5 +54,8 @@ class Recipe:
     batches: Callable = None
     captioned: bool = False
     """Whether the run trains on captions (``gantk.tokenizer``): the run records their ``vocabulary`` and samples by caption."""
+    check: Callable = None
+    """Refuses a config this variant cannot build, from its settings alone: ``resolve_config`` calls it
+    before any data loads."""
     classifier: bool = False
     """Whether the run's discriminator classifies (``gantk classify``, accuracy in ``gantk evaluate``)."""

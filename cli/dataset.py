@@ -18,7 +18,10 @@ def command(name, split, n, image_size, data_dir, out):
     """
     from gantk.data import default_split, load_dataset
     from gantk.data.dump import PREVIEW_COUNT, write_dataset
+    from gantk.errors import ConfigError
 
+    if not out.lower().endswith(".npz"):
+        raise ConfigError(f"Argument `out` must name a .npz file. Received: out={out!r}")
     split = split or default_split(name)
     data = load_dataset(name, image_size=image_size, split=split, data_dir=data_dir, n=n)
     arrays, preview = write_dataset(data, out)

@@ -106,13 +106,14 @@ def test_tensorflow_datasets_name(tmp_path):
         assert dump["images"].shape == (5, 16, 16, 1) and len(dump["labels"]) == 5
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["digits", "--split", "valid"], "all, train, test"),
-    (["shapes/shade"], "kind, colour, size, position, background"),
-    (["shapes", "--n", "2", "--image-size", "48"], "image_size"),
+@pytest.mark.parametrize("args, out, fragment", [
+    (["digits", "--split", "valid"], "x.npz", "all, train, test"),
+    (["shapes/shade"], "x.npz", "kind, colour, size, position, background"),
+    (["shapes", "--n", "2", "--image-size", "48"], "x.npz", "image_size"),
+    (["shapes", "--n", "2"], "x.txt", "must name a .npz file"),
 ])
-def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, fragment):
-    result = run("dataset", *args, "--out", tmp_path / "x.npz")
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, out, fragment):
+    result = run("dataset", *args, "--out", tmp_path / out)
     assert result.exit_code == 2, result.output
     assert fragment in result.output and "Traceback" not in result.output
     assert list(tmp_path.glob("x.*")) == []

@@ -126,9 +126,13 @@ def test_pretraining_learns_and_is_cached_per_setting(tmp_path, monkeypatch):
     messages = []
     keras.utils.set_random_seed(0)
     encoder = build_text_encoder(config)
+    encoder.trainable = False
+    initial = encoder.get_weights()
     info = text_pretraining.pretrained_text_encoder(encoder, config, texts, images, log=messages.append)
     chance = float(np.log(text_pretraining.PRETRAIN_BATCH))
     assert info["final_loss"] < 0.8 * chance, "the contrastive loss must fall well below chance"
+    assert not encoder.trainable, "the GAN's frozen text encoder stays frozen after its pretraining"
+    assert all(not np.array_equal(a, b) for a, b in zip(initial, encoder.get_weights())), "every text encoder weight is pretrained"
     assert os.listdir(tmp_path / "text_encoders") == [os.path.basename(text_pretraining.cache_folder(config))]
     again = build_text_encoder(config)
     text_pretraining.pretrained_text_encoder(again, config, texts, images, log=messages.append)

@@ -31,6 +31,9 @@ TEMPERATURE = 0.07
 LEARNING_RATE = 1e-3
 GALLERY = 1000
 """Test pairs each retrieval searches among."""
+CACHE_VERSION = 2
+"""Part of every cache folder's name; raised when encoders cached by older gantk must be trained again
+(2: before it, the encoder of a GAN run was frozen before its pretraining and only the image encoder learned)."""
 WEIGHTS_FILE = "text_encoder.weights.npz"
 INFO_FILE = "text_encoder.json"
 
@@ -50,7 +53,8 @@ def symmetric_info_nce(text, image, temperature=TEMPERATURE):
 def pretrain(text_encoder, image_shape, tokens, images, steps, log=print):
     """Train ``text_encoder`` (in place) and a fresh image encoder on matching ``(tokens, images)`` pairs.
 
-    ``images`` are uint8; each step takes ``PRETRAIN_BATCH`` pairs drawn from ``PRETRAIN_SEED``.
+    ``images`` are uint8; each step takes ``PRETRAIN_BATCH`` pairs drawn from ``PRETRAIN_SEED``. A
+    text encoder the GAN has frozen is trained all the same and frozen again afterwards.
     Returns the image encoder and the last loss.
     """
     import keras
@@ -60,6 +64,8 @@ def pretrain(text_encoder, image_shape, tokens, images, steps, log=print):
 
     keras.utils.set_random_seed(PRETRAIN_SEED)
     images_encoder = image_encoder(image_shape, dim=int(text_encoder.output.shape[-1]))
+    frozen = not text_encoder.trainable
+    text_encoder.trainable = True
     variables = text_encoder.trainable_variables + images_encoder.trainable_variables
     optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build(variables)
@@ -79,6 +85,7 @@ def pretrain(text_encoder, image_shape, tokens, images, steps, log=print):
         loss = float(step(tokens[rows], from_uint8(np.asarray(images[rows]))))
         if (index + 1) % 500 == 0:
             log(f"  text encoder pretraining step {index + 1}/{steps}: contrastive loss {loss:.3f}")
+    text_encoder.trainable = not frozen
     return images_encoder, loss
 
 
@@ -106,7 +113,7 @@ def retrieval_accuracy(text_embeddings, image_embeddings, attributes, gallery=GA
 
 def cache_folder(config, cache_dir=None):
     """Where the pretrained encoder of ``config``'s dataset, vocabulary and pretraining settings is kept."""
-    settings = json.dumps([config.vocabulary, int(config.text_encoder_steps), PRETRAIN_BATCH, TEMPERATURE, PRETRAIN_SEED])
+    settings = json.dumps([config.vocabulary, int(config.text_encoder_steps), PRETRAIN_BATCH, TEMPERATURE, PRETRAIN_SEED, CACHE_VERSION])
     digest = hashlib.sha256(settings.encode()).hexdigest()[:10]
     key = dataset_key(config.dataset, config.split, config.image_size, config.channels)
     return os.path.join(cache_dir or default_cache_dir(), "text_encoders", f"{key}-{config.text_encoder_steps}steps-{digest}")

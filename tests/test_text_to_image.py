@@ -102,6 +102,60 @@ def test_gan_int_adds_the_interpolated_term_to_the_generator_only():
     assert with_int > without > 0, "the interpolated images add a positive non-saturating term"
 
 
+def test_caption_matching_adds_the_contrastive_loss_to_the_generator_objective():
+    """G's objective gains WEIGHT times the symmetric contrastive loss between phi(t) and the image
+    encoder's embedding of G's images (the sentence-level term of AttnGAN's DAMSM loss)."""
+    from gantk.training.build import build_compiled_gan
+    from gantk.training.text_pretraining import symmetric_info_nce
+
+    config, data = tiny_config("gan-cls", batch_norm=False, caption_matching=2.0)
+    gan = build_compiled_gan(config)
+    assert not gan.image_encoder.trainable and "g_match" in [metric.name for metric in gan.metrics]
+    real = np.zeros((4, 16, 16, 3), "float32")
+    h = gan.embed(encode(data.captions[:4], config.vocabulary))
+    fake = gan.generate(np.random.default_rng(0).normal(size=(4, config.latent_dim)).astype("float32"), h, training=True)
+    with_matching = float(gan.generator_objective(real, fake, h))
+    matching = float(symmetric_info_nce(h, gan.image_encoder(fake)))
+    gan.caption_matching = 0.0
+    assert matching > 0
+    assert np.isclose(with_matching, float(gan.generator_objective(real, fake, h)) + 2.0 * matching, rtol=1e-5)
+
+
+def test_caption_matching_needs_the_pretrained_text_encoder():
+    from gantk.errors import GantkError
+
+    with pytest.raises(GantkError, match="Option `caption_matching` compares G's images"):
+        tiny_config("gan-cls", text_encoder="attributes", caption_matching=1.0)
+    with pytest.raises(GantkError, match="applies to gan-cls, gan-int, not to dcgan"):
+        tiny_config("dcgan", caption_matching=1.0)
+
+
+def test_a_caption_matching_run_gets_the_pretrained_image_encoder_and_resumes(tmp_path, monkeypatch):
+    from gantk.data import shapes
+    from gantk.training import text_pretraining
+    from gantk.training.checkpoint import latest_checkpoint
+
+    monkeypatch.setenv("GANTK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setitem(shapes.SPLITS, "train", 1024)
+    monkeypatch.setitem(shapes.SPLITS, "test", 1000)
+    run_dir = str(tmp_path / "run")
+    settings = [*SETTINGS, "--text-encoder-steps", "2", "--caption-matching", "1", "--checkpoint-every", "2", "--out", run_dir]
+    result = CliRunner().invoke(cli, ["train", "gan-cls", *settings, "--steps", "2"])
+    assert result.exit_code == 0, result.output
+    history = [json.loads(line) for line in open(os.path.join(run_dir, "history.jsonl"))]
+    assert history and all(np.isfinite(row["g_match"]) for row in history)
+    (folder,) = (tmp_path / "cache" / "text_encoders").iterdir()
+    with np.load(folder / text_pretraining.IMAGE_WEIGHTS_FILE) as cached, np.load(latest_checkpoint(run_dir)) as checkpoint:
+        stored = sorted(key for key in checkpoint.files if key.startswith("image_encoder/"))
+        assert len(stored) == len(cached.files) > 0
+        for key, name in zip(stored, sorted(cached.files)):
+            np.testing.assert_array_equal(checkpoint[key], cached[name])
+    result = CliRunner().invoke(cli, ["train", "gan-cls", "--resume", "--steps", "3", "--out", run_dir])
+    assert result.exit_code == 0, result.output
+    assert "Resuming" in result.output
+    assert json.loads(open(os.path.join(run_dir, "history.jsonl")).readlines()[-1])["step"] == 3
+
+
 def test_retrieval_accuracy_counts_attribute_matches_both_ways():
     from gantk.training.text_pretraining import retrieval_accuracy
 

@@ -37,6 +37,7 @@ def state_groups(gan):
         "generator_average": gan.average.variables if gan.average is not None else [],
         "discriminator_average": classifier_average.variables if classifier_average is not None else [],
         "text_encoder": gan.text_encoder.variables if getattr(gan, "text_encoder", None) is not None else [],
+        "image_encoder": gan.image_encoder.variables if getattr(gan, "image_encoder", None) is not None else [],
     }
 
 

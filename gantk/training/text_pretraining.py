@@ -35,6 +35,8 @@ CACHE_VERSION = 2
 """Part of every cache folder's name; raised when encoders cached by older gantk must be trained again
 (2: before it, the encoder of a GAN run was frozen before its pretraining and only the image encoder learned)."""
 WEIGHTS_FILE = "text_encoder.weights.npz"
+IMAGE_WEIGHTS_FILE = "image_encoder.weights.npz"
+"""The image encoder pretrained beside phi, which ``caption_matching`` reads."""
 INFO_FILE = "text_encoder.json"
 
 
@@ -134,20 +136,35 @@ def test_pairs(config, n=None):
     return encode(data.captions, config.vocabulary), images, np.asarray(data.attributes)
 
 
-def pretrained_text_encoder(text_encoder, config, captions, images, cache_dir=None, log=print):
+def save_weights(model, path):
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **{f"w{index:03d}": weight for index, weight in enumerate(model.get_weights())})
+
+
+def load_weights(model, path):
+    with np.load(path, allow_pickle=False) as stored:
+        model.set_weights([stored[f"w{index:03d}"] for index in range(len(stored.files))])
+
+
+def pretrained_text_encoder(text_encoder, config, captions, images, cache_dir=None, log=print, image_encoder=None):
     """Load ``text_encoder``'s pretrained weights from the cache, pretraining it on ``(captions, images)`` if missing.
 
-    Returns the cache's information (pretraining figures and the test retrieval accuracies).
+    ``image_encoder``, when given, receives the image encoder pretrained with it (a cache made
+    before image encoders were kept is pretrained again). Returns the cache's information
+    (pretraining figures and the test retrieval accuracies).
     """
     folder = cache_folder(config, cache_dir)
-    weights_path, info_path = os.path.join(folder, WEIGHTS_FILE), os.path.join(folder, INFO_FILE)
-    if os.path.exists(weights_path) and os.path.exists(info_path):
+    paths = {WEIGHTS_FILE: text_encoder, **({IMAGE_WEIGHTS_FILE: image_encoder} if image_encoder is not None else {})}
+    info_path = os.path.join(folder, INFO_FILE)
+    if all(os.path.exists(os.path.join(folder, name)) for name in [*paths, INFO_FILE]):
         try:
-            with np.load(weights_path, allow_pickle=False) as stored, open(info_path) as handle:
-                text_encoder.set_weights([stored[f"w{index:03d}"] for index in range(len(stored.files))])
+            for name, model in paths.items():
+                load_weights(model, os.path.join(folder, name))
+            with open(info_path) as handle:
                 info = json.load(handle)
         except (OSError, ValueError, KeyError) as error:
-            raise RunDirError(f"The cached text encoder {weights_path} cannot be loaded ({error}); delete {folder} so that it is trained again.") from None
+            raise RunDirError(f"The cached text encoder in {folder} cannot be loaded ({error}); delete {folder} so that it is trained again.") from None
         log(f"Text encoder: the cached one in {folder}.")
         return info
     log(f"Pretraining the {config.dataset} text encoder ({config.text_encoder_steps} steps, {len(captions)} pairs); it is cached.")
@@ -167,18 +184,20 @@ def pretrained_text_encoder(text_encoder, config, captions, images, cache_dir=No
         )
         log(f"Text encoder test retrieval (top-1 among {GALLERY}, same attributes): caption->image "
             f"{info['retrieval']['caption_to_image']:.1%}, image->caption {info['retrieval']['image_to_caption']:.1%}.")
-    with atomic_path(weights_path) as temporary:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **{f"w{index:03d}": weight for index, weight in enumerate(text_encoder.get_weights())})
+    if image_encoder is not None:
+        image_encoder.set_weights(images_encoder.get_weights())
+    save_weights(text_encoder, os.path.join(folder, WEIGHTS_FILE))
+    save_weights(images_encoder, os.path.join(folder, IMAGE_WEIGHTS_FILE))
     write_json_atomically(info_path, info)
     return info
 
 
 def initialize_text_encoder(gan, config, data, log=print):
-    """Give a fresh run's text encoder its pretrained weights (the attribute table needs none)."""
+    """Give a fresh run's text encoder (and image encoder, when it has one) their pretrained weights (the
+    attribute table needs none)."""
     from gantk.data.arrays import to_arrays
 
     if config.text_encoder != "pretrained":
         return None
     images, _ = to_arrays(data)
-    return pretrained_text_encoder(gan.text_encoder, config, data.captions, images, log=log)
+    return pretrained_text_encoder(gan.text_encoder, config, data.captions, images, log=log, image_encoder=gan.image_encoder)

@@ -10,12 +10,18 @@ beta * phi(t1) + (1 - beta) * phi(t2) of two captions of the batch, which D judg
 same interpolated text. A mismatched caption is the one of the neighbouring example
 (``mismatched``): the batch is shuffled every epoch, and pairs never cross a replica boundary,
 so N replicas pair captions as one device does.
+
+An option beyond the paper, ``caption_matching``, adds to G's objective the symmetric contrastive
+loss between phi(t) and the frozen image encoder pretrained with phi (``gantk.nets.text``) applied
+to G(z, phi(t)): the sentence-level term of AttnGAN's DAMSM loss (Xu et al. 2018,
+arXiv:1711.10485), a gradient towards the words that D's matching-aware score gives only slowly.
 """
 
 import keras
 from keras import ops
 
 from gantk.training.gan import GAN
+from gantk.training.text_pretraining import symmetric_info_nce
 
 
 def mismatched(values):
@@ -36,21 +42,29 @@ class TextToImageGAN(GAN):
     """A GAN whose networks take ``[x, phi(t)]``; batches carry ``tokens`` (``gantk.tokenizer``) beside ``image``.
 
     ``text_encoder`` maps word ids to phi(t) and is frozen; ``interpolation`` is GAN-INT's beta
-    (0 trains GAN-CLS alone).
+    (0 trains GAN-CLS alone); ``caption_matching`` weighs the contrastive loss between phi(t) and
+    ``image_encoder`` (frozen, pretrained with phi) on G's images.
     """
 
     captioned = True
 
-    def __init__(self, *args, text_encoder, interpolation=0.0, **kwargs):
+    def __init__(self, *args, text_encoder, interpolation=0.0, image_encoder=None, caption_matching=0.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.text_encoder = text_encoder
         self.text_encoder.trainable = False
         self.interpolation = float(interpolation)
+        self.caption_matching = float(caption_matching)
+        if self.caption_matching and image_encoder is None:
+            raise ValueError("caption_matching needs the image encoder pretrained with the text encoder.")
+        self.image_encoder = image_encoder
+        if image_encoder is not None:
+            self.image_encoder.trainable = False
         self.d_wrong_tracker = keras.metrics.Mean(name="d_wrong")
+        self.g_match_tracker = keras.metrics.Mean(name="g_match") if self.caption_matching else None
 
     @property
     def metrics(self):
-        return [*super().metrics, self.d_wrong_tracker]
+        return [*super().metrics, self.d_wrong_tracker, *([self.g_match_tracker] if self.g_match_tracker else [])]
 
     @property
     def max_length(self):
@@ -88,6 +102,10 @@ class TextToImageGAN(GAN):
 
     def generator_objective(self, real, fake, labels):
         loss = super().generator_objective(real, fake, labels)
+        if self.caption_matching:
+            matching = symmetric_info_nce(labels, self.image_encoder(fake, training=False))
+            self.g_match_tracker.update_state(matching)
+            loss = loss + self.caption_matching * matching
         if not self.interpolation:
             return loss
         beta = self.interpolation

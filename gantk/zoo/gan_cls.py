@@ -6,7 +6,9 @@ sentence reaches both through phi(t) (``gantk.nets.text``): by default a word en
 pretrained once per dataset by a contrastive joint embedding with images and then frozen;
 ``--text-encoder attributes`` replaces it with the caption's attribute one-hots, the conditional
 GAN given the true labels. ``gan-int`` is the same recipe with ``--interpolation 0.5``, the paper's
-beta. Paper settings: Adam 2e-4, beta_1 0.5, batch 64, DCGAN networks.
+beta. Paper settings: Adam 2e-4, beta_1 0.5, batch 64, DCGAN networks. Beyond the paper,
+``--caption-matching WEIGHT`` adds the sentence-level matching loss of AttnGAN to G's objective
+(``gantk.training.text_to_image``).
 """
 
 import dataclasses
@@ -20,11 +22,17 @@ UNSUPPORTED = ("virtual_batch_norm",)
 
 
 def check(config):
+    """Refuses settings a text-to-image run cannot build from, before any data loads (``Recipe.check``)."""
     refused = [name for name in UNSUPPORTED if getattr(config, name)]
     if refused:
         raise ConfigError(f"The {config.variant} variant does not take option `{refused[0]}`.")
+    if config.text_encoder == "attributes" and config.caption_matching:
+        raise ConfigError("Option `caption_matching` compares G's images with the pretrained text encoder's embeddings; --text-encoder attributes has none.")
     if config.text_encoder == "attributes" and str(config.dataset).partition("/")[0] != "shapes":
         raise ConfigError(f"Option `text_encoder` attributes reads the shapes grammar's attribute words; dataset {config.dataset!r} is not shapes.")
+
+
+def check_vocabulary(config):
     if not config.vocabulary:
         raise ConfigError(f"The {config.variant} run has no recorded vocabulary; it is read from the training captions.")
 
@@ -35,7 +43,7 @@ def build_text_encoder(config):
     from gantk.nets.text import attribute_encoder, text_encoder
     from gantk.tokenizer import MAX_LENGTH
 
-    check(config)
+    check_vocabulary(config)
     if config.text_encoder == "attributes":
         return attribute_encoder(attribute_table(config.vocabulary), MAX_LENGTH)
     return text_encoder(len(config.vocabulary), MAX_LENGTH)
@@ -52,7 +60,6 @@ def generator(config):
     from gantk.nets.latent_mixture import latent_prior
     from gantk.nets.text_to_image import text_generator
 
-    check(config)
     return text_generator(
         config.latent_dim, embedding_dim(config), config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=config.batch_norm, sync_bn=config.sync_bn, latent_prior=latent_prior(config),
@@ -69,7 +76,12 @@ def discriminator(config):
 
 
 def model_options(config):
-    return dict(text_encoder=build_text_encoder(config), interpolation=config.interpolation)
+    from gantk.nets.text import EMBEDDING_DIM, image_encoder
+
+    options = dict(text_encoder=build_text_encoder(config), interpolation=config.interpolation)
+    if config.caption_matching:
+        options.update(image_encoder=image_encoder(config.image_shape, EMBEDDING_DIM), caption_matching=config.caption_matching)
+    return options
 
 
 def prepare_data(config, data):
@@ -94,7 +106,8 @@ RECIPE = Recipe(
     model_options=model_options,
     prepare_data=prepare_data,
     captioned=True,
-    takes=("interpolation", "text_encoder", "text_encoder_steps"),
+    check=check,
+    takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching"),
 )
 
 GAN_INT = dataclasses.replace(

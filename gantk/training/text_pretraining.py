@@ -114,8 +114,17 @@ def retrieval_accuracy(text_embeddings, image_embeddings, attributes, gallery=GA
 
 
 def cache_folder(config, cache_dir=None):
-    """Where the pretrained encoder of ``config``'s dataset, vocabulary and pretraining settings is kept."""
-    settings = json.dumps([config.vocabulary, int(config.text_encoder_steps), PRETRAIN_BATCH, TEMPERATURE, PRETRAIN_SEED, CACHE_VERSION])
+    """Where the pretrained encoder of ``config``'s dataset, vocabulary, precision and pretraining settings is kept.
+
+    The precision is part of the key because phi(t) pretrains under the run's dtype policy: an encoder
+    pretrained in bfloat16 has other weights than one pretrained in float32.
+    """
+    from gantk.training.precision import resolve_precision
+
+    settings = json.dumps([
+        config.vocabulary, int(config.text_encoder_steps), PRETRAIN_BATCH, TEMPERATURE, PRETRAIN_SEED, CACHE_VERSION,
+        resolve_precision(config.precision),
+    ])
     digest = hashlib.sha256(settings.encode()).hexdigest()[:10]
     key = dataset_key(config.dataset, config.split, config.image_size, config.channels)
     return os.path.join(cache_dir or default_cache_dir(), "text_encoders", f"{key}-{config.text_encoder_steps}steps-{digest}")

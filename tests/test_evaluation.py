@@ -14,9 +14,13 @@ from gantk.evaluation.extractors import ExtractorError
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):
-    """A cache whose digits classifier trains briefly (2 epochs) and is shared by this module's tests."""
+    """A cache whose digits classifier trains briefly (6 epochs) and is shared by this module's tests.
+
+    Two epochs left it at 19% held-out accuracy on an AVX2-only CPU (chance is 10%);
+    six reach 80% there.
+    """
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(extractors, "CLASSIFIER_EXAMPLE_PASSES", 1)
+        patch.setattr(extractors, "CLASSIFIER_EXAMPLE_PASSES", 7_000)
         yield str(tmp_path_factory.mktemp("gantk-cache"))
 
 
@@ -47,7 +51,7 @@ def test_classifier_is_trained_once_then_loaded_from_the_cache(cache_dir):
     assert features.shape == (20, extractors.CLASSIFIER_FEATURES)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(features, first.extract(images)[0], rtol=1e-5, atol=1e-5)
-    assert second.describe()["classifier_accuracy"] > 0.2
+    assert second.describe()["classifier_accuracy"] > 0.5
 
 
 def test_unlabelled_data_cannot_train_a_classifier(tmp_path):

@@ -2,8 +2,9 @@
 
 Whether XLA beats TensorFlow's graph mode, whether oneDNN's kernels beat Eigen's and whether
 bfloat16 beats float32 depends on the CPU, its instruction sets, the TensorFlow build and the
-model: on an AVX-512/AMX Intel CPU graph mode with oneDNN was fastest, on an AVX2-only AMD CPU
-XLA without oneDNN was 1.7x faster than that (docs/scale-and-speed.md). So for
+model: on an AVX-512/AMX Intel CPU graph mode with oneDNN was fastest; on an AVX2-only AMD CPU,
+where TensorFlow leaves oneDNN off, XLA was 1.6-1.7x faster than graph mode as TensorFlow runs it
+there, and graph mode with oneDNN switched on as fast or faster (docs/scale-and-speed.md). So for
 ``--jit-compile auto``, ``--onednn auto`` and ``--precision auto`` (bfloat16 only where the CPU
 computes it natively) a few steps of the run's model are timed each way, in child processes
 (``gantk.training.execution_probe``: TensorFlow reads the oneDNN switch once, when it loads),

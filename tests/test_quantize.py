@@ -16,7 +16,7 @@ from gantk.evaluation import extractors
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    """A cache whose digits classifier trains briefly, as in test_evaluation."""
+    """A cache whose digits classifier trains for 2 epochs: these tests check the quality gate's bookkeeping, not its accuracy."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(extractors, "CLASSIFIER_EXAMPLE_PASSES", 1)
         patch.setenv("GANTK_CACHE_DIR", str(tmp_path_factory.mktemp("gantk-cache")))

@@ -157,9 +157,17 @@ def test_bfloat16_is_a_candidate_only_where_the_cpu_computes_it(plan):
     assert autotune.precision_choices("auto", frozenset({"avx512_bf16"}), limited) == ("float32",), "oneDNN kept to AVX2"
     assert autotune.precision_choices("auto", frozenset({"amx_bf16"}), {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"})[1] == "mixed_bfloat16"
     wanted = autotune.candidates(config_of(precision="auto", jit_compile="off"), environ={}, flags=frozenset({"amx_bf16"}))
-    assert {(c["onednn"], c["precision"]) for c in wanted} == {
-        ("on", "float32"), ("on", "mixed_bfloat16"), ("off", "float32"), ("off", "mixed_bfloat16"),
-    }
+    assert {(c["onednn"], c["precision"]) for c in wanted} == {("on", "float32"), ("on", "mixed_bfloat16"), ("off", "float32")}
+
+
+def test_bfloat16_in_graph_mode_without_onednn_is_timed_only_when_nothing_else_is_left():
+    amx = frozenset({"amx_bf16"})
+    wanted = autotune.candidates(config_of(precision="auto"), environ={}, flags=amx)
+    assert len(wanted) == 7 and autotune.EMULATED_BF16 not in wanted
+    explicit_bf16 = autotune.candidates(config_of(precision="mixed_bfloat16"), environ={}, flags=amx)
+    assert len(explicit_bf16) == 3 and autotune.EMULATED_BF16 not in explicit_bf16
+    only = autotune.candidates(config_of(precision="mixed_bfloat16", jit_compile="off", onednn="off"), environ={}, flags=amx)
+    assert only == [autotune.EMULATED_BF16]
 
 
 def test_with_tensorflow_loaded_the_choice_keeps_its_onednn_state(plan, monkeypatch):

@@ -94,15 +94,22 @@ def precision_choices(mode, flags=None, environ=None):
     return ("float32", "mixed_bfloat16") if native_bf16(flags, environ) else ("float32",)
 
 
+EMULATED_BF16 = {"jit_compile": "off", "onednn": "off", "precision": "mixed_bfloat16"}
+"""Graph mode with oneDNN off computes bfloat16 in TensorFlow's own kernels, which the wheel builds
+without bf16 arithmetic: several times slower than float32 on every bf16 CPU measured, and a 64x64
+step of it lasts minutes (docs/scale-and-speed.md). Never timed unless it is all that is left."""
+
+
 def candidates(config, environ=None, flags=None):
     """Every combination of the settings ``config`` leaves to measurement, as dicts of settings."""
     environ = os.environ if environ is None else environ
-    return [
+    every = [
         dict(zip(EXECUTION_SETTINGS, (jit, onednn, precision)))
         for onednn in onednn_choices(config.onednn, environ)
         for jit in jit_choices(config.jit_compile)
         for precision in precision_choices(config.precision, flags, environ)
     ]
+    return [candidate for candidate in every if candidate != EMULATED_BF16] or every
 
 
 def model_signature(config):

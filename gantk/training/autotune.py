@@ -101,7 +101,7 @@ step of it lasts minutes (docs/scale-and-speed.md). Never timed unless it is all
 
 
 def candidates(config, environ=None, flags=None):
-    """Every combination of the settings ``config`` leaves to measurement, as dicts of settings."""
+    """Every combination of the settings ``config`` leaves to measurement but ``EMULATED_BF16``, as dicts."""
     environ = os.environ if environ is None else environ
     every = [
         dict(zip(EXECUTION_SETTINGS, (jit, onednn, precision)))

@@ -296,8 +296,9 @@ def machine_lines(machine, build, load):
 
 
 def candidate_figures(config, steps, warmup):
-    """Every execution setting timed in child processes (``gantk.training.autotune``), at the benchmark's
-    step counts: graph and XLA, oneDNN on and off, and bfloat16 where the CPU computes it natively."""
+    """Every execution setting the tuner considers (``gantk.training.autotune.candidates``), timed in
+    child processes at the benchmark's step counts: graph and XLA, oneDNN on and off, and bfloat16
+    where the CPU computes it natively, but not in graph mode with oneDNN off."""
     wanted = autotune.candidates(config.with_overrides(jit_compile="auto", onednn="auto", precision="auto"))
     timing = {"steps": steps, "warmup": warmup, "budget_s": 0.0}
     results = []

@@ -53,7 +53,11 @@ def test_gradient_penalty_stays_finite_in_reduced_precision():
 def test_auto_precision_follows_the_cpu(monkeypatch):
     monkeypatch.setattr(precision, "gpu_compute_capability", lambda: None)
     monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx2", "avx512_bf16"}))
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     assert precision.resolve_precision("auto") == "mixed_bfloat16"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert precision.resolve_precision("auto") == "float32"
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
     monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx2"}))
     assert precision.resolve_precision("auto") == "float32"
     monkeypatch.setattr(precision, "gpu_compute_capability", lambda: (8, 0))

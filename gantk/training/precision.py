@@ -9,6 +9,7 @@ gradients overflowed. bfloat16 has float32's exponent range and needs no scaling
 """
 
 import contextlib
+import os
 
 import keras
 
@@ -42,18 +43,25 @@ def gpu_compute_capability():
 
 def resolve_precision(name):
     """``auto``: mixed_float16 on GPUs with tensor cores (compute capability 7.0+), mixed_bfloat16
-    on CPUs with native bf16 (AVX-512 BF16 or AMX), else float32.
+    on CPUs with native bf16 (AVX-512 BF16 or AMX) while oneDNN is on, else float32.
 
-    Without those flags oneDNN has no bf16 arithmetic to call and converts instead, which is
-    slower than float32; ``gantk bench speed`` prints the ratio on the machine it runs on
-    (docs/scale-and-speed.md).
+    Without those flags oneDNN has no bf16 arithmetic to call and converts instead, and with oneDNN
+    off TensorFlow's own kernels emulate bf16: both are slower than float32; ``gantk bench speed``
+    prints the ratios on the machine it runs on (docs/scale-and-speed.md).
     """
     if check_precision(name) != "auto":
         return name
     capability = gpu_compute_capability()
     if capability is not None:
         return "mixed_float16" if capability >= (7, 0) else "float32"
-    return "mixed_bfloat16" if cpu_has_bf16() else "float32"
+    return "mixed_bfloat16" if cpu_has_bf16() and onednn_on() else "float32"
+
+
+def onednn_on():
+    """Whether TensorFlow runs its oneDNN kernels here (``TF_ENABLE_ONEDNN_OPTS``, on when unset)."""
+    from gantk.training.autotune import ONEDNN_ENV, onednn_state
+
+    return onednn_state(os.environ.get(ONEDNN_ENV)) == "on"
 
 
 @contextlib.contextmanager

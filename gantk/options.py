@@ -189,7 +189,7 @@ OPTIONS = (
     Option("interpolation", float, 0.0, "gan-cls: GAN-INT's beta: G also learns from beta * phi(t1) + (1 - beta) * phi(t2) of two captions (0.5 in the paper; 0: GAN-CLS alone).", group="optimisation", minimum=0, maximum=1, open_max=True, metavar="BETA", variant_specific=True, paper=REED + ", section 4.3"),
     Option("text_encoder", str, "pretrained", "gan-cls: phi(t): the word encoder pretrained against images (cached per dataset), or the caption's attribute one-hots read by a fixed word table (the upper bound).", group="networks", choices=("pretrained", "attributes"), variant_specific=True, paper=REED + ", section 3.1"),
     Option("caption_matching", float, 0.0, "gan-cls: weight of a text-image matching loss on G: the contrastive loss between phi(t) and the image encoder pretrained with it, applied to G(z, phi(t)) (0: the paper's objective alone).", group="optimisation", minimum=0, metavar="WEIGHT", variant_specific=True, paper="Xu et al. 2018, arXiv:1711.10485 (AttnGAN's DAMSM loss, its sentence-level term)"),
-    Option("text_encoder_steps", int, 2000, "gan-cls: updates of the text encoder's contrastive pretraining, batch 128 (cached per dataset and setting).", group="networks", minimum=1, variant_specific=True, paper="Reed, Akata, Lee & Schiele 2016, arXiv:1605.05395; Radford et al. 2021, arXiv:2103.00020"),
+    Option("text_encoder_steps", int, 5000, "gan-cls: updates of the text encoder's contrastive pretraining, batch 128 (cached per dataset and setting).", group="networks", minimum=1, variant_specific=True, paper="Reed, Akata, Lee & Schiele 2016, arXiv:1605.05395; Radford et al. 2021, arXiv:2103.00020"),
     # Training tricks.
     Option("label_smoothing", float, None, "One-sided label smoothing: the real target, e.g. 0.9.", group="tricks", minimum=0, maximum=1, open_min=True, paper=SALIMANS),
     Option("minibatch_discrimination", bool, False, "Minibatch features before D's logit.", group="tricks", paper=SALIMANS),
@@ -220,6 +220,7 @@ OPTIONS = (
     Option("num_examples", int, None, "Examples in the training split.", group="record", minimum=1, flag=False),
     Option("label_names", list, None, "Class names of a labelled dataset.", group="record", flag=False),
     Option("vocabulary", list, None, "Words of the training captions, sorted (gantk.tokenizer): word i has id i + 1.", group="record", flag=False),
+    Option("image_encoder_version", int, None, "Layout of the frozen image encoder a caption-matching run was trained with (gantk.nets.text.IMAGE_ENCODER_VERSION).", group="record", flag=False),
     Option("gantk_version", str, None, "gantk release that wrote the run.", group="record", flag=False, on_resume="free"),
 )
 

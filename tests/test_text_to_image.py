@@ -121,6 +121,103 @@ def test_caption_matching_adds_the_contrastive_loss_to_the_generator_objective()
     assert np.isclose(with_matching, float(gan.generator_objective(real, fake, h)) + 2.0 * matching, rtol=1e-5)
 
 
+def decode(ids, vocabulary):
+    return " ".join(vocabulary[i - 1] for i in ids if i)
+
+
+def test_caption_negatives_change_exactly_one_attribute():
+    """Each swap moves one attribute to another value and keeps every other attribute; a caption
+    that names no value of an attribute (the middle row) gets no negative for it."""
+    import keras
+
+    from gantk.nets.caption_negatives import CaptionNegatives
+
+    _, _, texts = shapes_arrays("test", 16, n=300)
+    vocabulary = build_vocabulary(texts)
+    negatives = CaptionNegatives(vocabulary)
+    assert negatives.attributes == ["kind", "colour", "size", "row", "column", "background"]
+    assert negatives.value_counts() == [5, 8, 2, 2, 2, 4]
+    tokens = encode(texts, vocabulary)
+    parsed = [grammar.parse_caption(text) for text in texts]
+    names = {"row": lambda p: p["position"].split(" ")[0], "column": lambda p: p["position"].split(" ")[1]}
+    read = {name: names.get(name, lambda p, name=name: p[name]) for name in negatives.attributes}
+    for attribute, (name, count) in enumerate(zip(negatives.attributes, negatives.value_counts())):
+        seen = [set() for _ in texts]
+        for offset in range(1, count):
+            swapped, named = negatives.swap(tokens, attribute, offset)
+            for row, (ids, was, ok) in enumerate(zip(np.asarray(swapped), parsed, np.asarray(named))):
+                assert ok == (read[name](was) not in ("middle", "centre")), texts[row]
+                if not ok:
+                    np.testing.assert_array_equal(ids, tokens[row])
+                    continue
+                now = grammar.parse_caption(decode(ids, vocabulary))
+                assert read[name](now) != read[name](was), (texts[row], decode(ids, vocabulary))
+                assert all(read[other](now) == read[other](was) for other in read if other != name)
+                seen[row].add(read[name](now))
+        assert all(len(values) in (0, count - 1) for values in seen), f"the offsets reach every other {name}"
+    drawn, valid = negatives.draw(tokens[:8], keras.random.SeedGenerator(0))
+    assert tuple(drawn.shape) == (8, negatives.count, MAX_LENGTH) and tuple(valid.shape) == (8, negatives.count)
+
+
+def test_a_vocabulary_outside_the_grammar_gives_no_negatives():
+    from gantk.nets.caption_negatives import CaptionNegatives
+
+    assert CaptionNegatives(build_vocabulary(["a photo of a dog", "a cat on a red sofa"])).count == 0
+
+
+def test_hard_negatives_join_each_image_s_softmax_over_captions():
+    """NegCLIP's image -> caption term: image i's cross-entropy runs over the batch's captions and its
+    own valid negatives; invalid ones change nothing, and the caption -> image term is unchanged."""
+    from gantk.training.text_pretraining import symmetric_info_nce
+
+    rng = np.random.default_rng(0)
+    unit = lambda x: (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype("float32")  # noqa: E731
+    text, image, hard = unit(rng.normal(size=(4, 8))), unit(rng.normal(size=(4, 8))), unit(rng.normal(size=(4, 3, 8)))
+    valid = np.array([[True, False, True]] * 4)
+    plain = float(symmetric_info_nce(text, image, temperature=0.5))
+    assert np.isclose(float(symmetric_info_nce(text, image, 0.5, negatives=(hard, np.zeros_like(valid)))), plain, rtol=1e-6)
+    logits = text @ image.T / 0.5
+    image_logits = np.concatenate([logits.T, np.where(valid, np.einsum("nd,nkd->nk", image, hard) / 0.5, -np.inf)], axis=1)
+    cross_entropy = lambda x: np.mean(np.log(np.exp(x).sum(1)) - x[np.arange(4), np.arange(4)])  # noqa: E731
+    expected = (cross_entropy(logits) + cross_entropy(image_logits)) / 2
+    assert np.isclose(float(symmetric_info_nce(text, image, 0.5, negatives=(hard, valid))), expected, rtol=1e-5)
+    assert expected > plain
+
+
+def test_attribute_reading_counts_images_nearer_their_own_caption():
+    """With the attribute table as the text encoder, an image embedded as its own caption reads every
+    attribute; one embedded as the caption with another kind reads no kind and every other attribute."""
+    from gantk.nets.caption_negatives import CaptionNegatives
+    from gantk.nets.text import attribute_encoder
+    from gantk.training.text_pretraining import attribute_reading
+
+    _, _, texts = shapes_arrays("test", 16, n=200)
+    vocabulary = build_vocabulary(texts)
+    tokens = encode(texts, vocabulary)
+    encoder = attribute_encoder(grammar.attribute_table(vocabulary), MAX_LENGTH)
+    negatives = CaptionNegatives(vocabulary)
+    own = np.asarray(encoder(tokens))
+    assert attribute_reading(negatives, encoder, own, tokens) == dict.fromkeys(negatives.attributes, 1.0)
+    other_kind = np.asarray(encoder(np.asarray(negatives.swap(tokens, 0, 1)[0])))
+    reading = attribute_reading(negatives, encoder, other_kind, tokens)
+    assert reading["kind"] == 0.0 and all(reading[name] == 1.0 for name in negatives.attributes[1:])
+
+
+def test_a_caption_matching_step_draws_the_generator_s_hard_negatives():
+    import tensorflow as tf
+
+    from gantk.training.build import build_compiled_gan
+
+    config, data = tiny_config("gan-cls", batch_norm=False, caption_matching=1.0)
+    gan = build_compiled_gan(config)
+    batch = {"image": tf.zeros((4, 16, 16, 3)), "tokens": tf.constant(encode(data.captions[:4], config.vocabulary)), "label": tf.zeros(4, "int32")}
+    logs = gan.train_step(batch)
+    embeddings, valid = gan.generator_negatives
+    assert tuple(embeddings.shape) == (4, gan.caption_negatives.count, int(gan.text_encoder.output.shape[-1]))
+    assert np.asarray(valid)[:, 0].all(), "every shapes caption names its kind"
+    assert np.isfinite(float(logs["g_match"]))
+
+
 def test_caption_matching_needs_the_pretrained_text_encoder():
     from gantk.errors import GantkError
 
@@ -132,6 +229,7 @@ def test_caption_matching_needs_the_pretrained_text_encoder():
 
 def test_a_caption_matching_run_gets_the_pretrained_image_encoder_and_resumes(tmp_path, monkeypatch):
     from gantk.data import shapes
+    from gantk.nets.text import IMAGE_ENCODER_VERSION
     from gantk.training import text_pretraining
     from gantk.training.checkpoint import latest_checkpoint
 
@@ -154,6 +252,14 @@ def test_a_caption_matching_run_gets_the_pretrained_image_encoder_and_resumes(tm
     assert result.exit_code == 0, result.output
     assert "Resuming" in result.output
     assert json.loads(open(os.path.join(run_dir, "history.jsonl")).readlines()[-1])["step"] == 3
+    config_path = os.path.join(run_dir, "config.json")
+    saved = json.load(open(config_path))
+    assert saved["image_encoder_version"] == IMAGE_ENCODER_VERSION
+    del saved["image_encoder_version"]
+    json.dump(saved, open(config_path, "w"))
+    result = CliRunner().invoke(cli, ["train", "gan-cls", "--resume", "--steps", "4", "--out", run_dir])
+    assert result.exit_code != 0 and "trained with layout 1 of the image encoder" in result.output, result.output
+    assert "Traceback" not in result.output
 
 
 def test_retrieval_accuracy_counts_attribute_matches_both_ways():
@@ -175,7 +281,7 @@ def test_pretraining_learns_and_is_cached_per_setting(tmp_path, monkeypatch):
 
     monkeypatch.setattr(text_pretraining, "default_cache_dir", lambda: str(tmp_path))
     monkeypatch.setattr(text_pretraining, "test_pairs", lambda config, n=None: None)
-    config, data = tiny_config("gan-cls", text_encoder_steps=60)
+    config, data = tiny_config("gan-cls", text_encoder_steps=120)
     images, _, texts = shapes_arrays("train", 16, n=512)
     messages = []
     keras.utils.set_random_seed(0)
@@ -193,7 +299,7 @@ def test_pretraining_learns_and_is_cached_per_setting(tmp_path, monkeypatch):
     assert "cached one" in messages[-1]
     for a, b in zip(encoder.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)
-    for other in (config.with_overrides(text_encoder_steps=61), config.with_overrides(precision="mixed_bfloat16")):
+    for other in (config.with_overrides(text_encoder_steps=121), config.with_overrides(precision="mixed_bfloat16")):
         assert text_pretraining.cache_folder(other) != text_pretraining.cache_folder(config)
 
 

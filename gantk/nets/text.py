@@ -18,6 +18,9 @@ from keras import layers, ops
 EMBEDDING_DIM = 128
 WORD_DIM = 64
 CONV_FILTERS = 128
+IMAGE_ENCODER_VERSION = 2
+"""Raised when ``image_encoder``'s layers change meaning (2: max pooling instead of strided convolutions,
+with the same weight shapes); a caption-matching run records it and resumes only under the same one."""
 
 
 @keras.saving.register_keras_serializable(package="gantk")
@@ -72,11 +75,16 @@ def attribute_encoder(table, max_length, name="text_encoder"):
 
 
 def image_encoder(image_shape, dim=EMBEDDING_DIM, name="image_encoder"):
-    """Images in [-1, 1] -> unit-length embeddings ``[N, dim]``: three strided convolutions, pooling, a projection."""
+    """Images in [-1, 1] -> unit-length embeddings ``[N, dim]``: three 3x3 convolutions at full
+    resolution, each followed by 2x2 max pooling, a hidden layer and a projection.
+
+    Strided convolutions instead read a small shape's outline too coarsely to tell its kind (the
+    caption's hardest word); ``gantk.training.text_pretraining.attribute_reading`` measures it.
+    """
     image = keras.Input(shape=tuple(image_shape), name="image")
     x = image
     for index, filters in enumerate((32, 64, 128), 1):
-        x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu", name=f"conv{index}")(x)
+        x = layers.MaxPooling2D(name=f"pool{index}")(layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{index}")(x))
     x = layers.Flatten()(x)
     x = layers.Dense(256, activation="relu", name="hidden")(x)
     x = layers.Dense(dim, name="project")(x)

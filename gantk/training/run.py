@@ -17,6 +17,7 @@ from gantk.data.captions import preview_captions
 from gantk.data.pipeline import steps_per_epoch, training_batches
 from gantk.data.summary import describe, save_summary, summary_lines
 from gantk.errors import ConfigError, RunDirError, TrainingDiverged
+from gantk.nets.text import IMAGE_ENCODER_VERSION
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_size
 from gantk.training import run_dir as layout
@@ -50,8 +51,12 @@ def with_data(config, data):
             f"Dataset {config.dataset!r} gave examples of shape {tuple(data.element_shape)}, "
             f"not the {tuple(config.image_shape)} the configuration resolved."
         )
-    vocabulary = caption_vocabulary(data, config.variant) if zoo.get(config.variant).captioned else None
-    return config.with_overrides(num_examples=data.num_examples, label_names=data.label_names, vocabulary=vocabulary)
+    captioned = zoo.get(config.variant).captioned
+    vocabulary = caption_vocabulary(data, config.variant) if captioned else None
+    return config.with_overrides(
+        num_examples=data.num_examples, label_names=data.label_names, vocabulary=vocabulary,
+        image_encoder_version=IMAGE_ENCODER_VERSION if captioned and config.caption_matching else None,
+    )
 
 
 def check_labels(config, data):
@@ -201,7 +206,13 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
     config, checkpoint, changes = prepare_run(config, run_dir if resume else writes, resume, restart, given, log)
     check_out_dir(run_dir, config.dataset)
     config = config.with_overrides(precision=resolve_precision(config.precision))
+    saved_image_encoder = config.image_encoder_version
     config, data = load_training_data(config)
+    if checkpoint and saved_image_encoder != config.image_encoder_version:
+        raise RunDirError(
+            f"Run {run_dir} was trained with layout {saved_image_encoder or 1} of the image encoder of its caption matching, "
+            f"an older gantk's; it cannot continue under layout {config.image_encoder_version}: start the run again."
+        )
     data_summary = describe(data)
     if getattr(data, "record", None):
         data_summary.update(data.record())

@@ -15,6 +15,9 @@ An option beyond the paper, ``caption_matching``, adds to G's objective the symm
 loss between phi(t) and the frozen image encoder pretrained with phi (``gantk.nets.text``) applied
 to G(z, phi(t)): the sentence-level term of AttnGAN's DAMSM loss (Xu et al. 2018,
 arXiv:1711.10485), a gradient towards the words that D's matching-aware score gives only slowly.
+Each generated image also meets its caption with one attribute word swapped per attribute
+(``gantk.nets.caption_negatives``, NegCLIP's hard negatives): captions in a random batch
+seldom differ in the kind alone, so without them the loss is met once colour and place are.
 """
 
 import keras
@@ -43,13 +46,16 @@ class TextToImageGAN(GAN):
 
     ``text_encoder`` maps word ids to phi(t) and is frozen; ``interpolation`` is GAN-INT's beta
     (0 trains GAN-CLS alone); ``caption_matching`` weighs the contrastive loss between phi(t) and
-    ``image_encoder`` (frozen, pretrained with phi) on G's images.
+    ``image_encoder`` (frozen, pretrained with phi) on G's images, with the hard negative captions
+    of ``caption_negatives`` (a ``CaptionNegatives`` of the run's vocabulary) when given.
     """
 
     captioned = True
 
-    def __init__(self, *args, text_encoder, interpolation=0.0, image_encoder=None, caption_matching=0.0, **kwargs):
+    def __init__(self, *args, text_encoder, interpolation=0.0, image_encoder=None, caption_matching=0.0, caption_negatives=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.caption_negatives = caption_negatives if caption_matching else None
+        self.generator_negatives = None
         self.text_encoder = text_encoder
         self.text_encoder.trainable = False
         self.interpolation = float(interpolation)
@@ -93,6 +99,13 @@ class TextToImageGAN(GAN):
     def features(self, images, labels=None, training=False):
         return self.feature_extractor(tensors(images, labels), training=training)
 
+    def train_step(self, data):
+        """The shared step, after drawing the hard negatives of the captions G's update will use."""
+        if self.caption_negatives is not None:
+            tokens = data["tokens"][:: self.d_steps]
+            self.generator_negatives = self.caption_negatives.embed(self.text_encoder, tokens, self.seed_generator)
+        return super().train_step(data)
+
     def discriminator_objective(self, real, fake, labels):
         loss, real_logits, fake_logits = super().discriminator_objective(real, fake, labels)
         wrong_logits = self.discriminate(self.perturb(real), mismatched(labels), training=True)
@@ -103,7 +116,7 @@ class TextToImageGAN(GAN):
     def generator_objective(self, real, fake, labels):
         loss = super().generator_objective(real, fake, labels)
         if self.caption_matching:
-            matching = symmetric_info_nce(labels, self.image_encoder(fake, training=False))
+            matching = symmetric_info_nce(labels, self.image_encoder(fake, training=False), negatives=self.generator_negatives)
             self.g_match_tracker.update_state(matching)
             loss = loss + self.caption_matching * matching
         if not self.interpolation:

@@ -76,11 +76,15 @@ def discriminator(config):
 
 
 def model_options(config):
+    from gantk.nets.caption_negatives import CaptionNegatives
     from gantk.nets.text import EMBEDDING_DIM, image_encoder
 
     options = dict(text_encoder=build_text_encoder(config), interpolation=config.interpolation)
     if config.caption_matching:
-        options.update(image_encoder=image_encoder(config.image_shape, EMBEDDING_DIM), caption_matching=config.caption_matching)
+        options.update(
+            image_encoder=image_encoder(config.image_shape, EMBEDDING_DIM), caption_matching=config.caption_matching,
+            caption_negatives=CaptionNegatives(config.vocabulary),
+        )
     return options
 
 

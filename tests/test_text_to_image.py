@@ -209,6 +209,8 @@ def test_a_caption_matching_step_draws_the_generator_s_hard_negatives():
     from gantk.training.build import build_compiled_gan
 
     config, data = tiny_config("gan-cls", batch_norm=False, caption_matching=1.0)
+    assert build_compiled_gan(config).caption_negatives is None, "hard negatives are opt-in"
+    config, data = tiny_config("gan-cls", batch_norm=False, caption_matching=1.0, caption_negatives=True)
     gan = build_compiled_gan(config)
     batch = {"image": tf.zeros((4, 16, 16, 3)), "tokens": tf.constant(encode(data.captions[:4], config.vocabulary)), "label": tf.zeros(4, "int32")}
     logs = gan.train_step(batch)
@@ -225,6 +227,8 @@ def test_caption_matching_needs_the_pretrained_text_encoder():
         tiny_config("gan-cls", text_encoder="attributes", caption_matching=1.0)
     with pytest.raises(GantkError, match="applies to gan-cls, gan-int, not to dcgan"):
         tiny_config("dcgan", caption_matching=1.0)
+    with pytest.raises(GantkError, match="Option `caption_negatives` adds hard negatives to caption matching"):
+        tiny_config("gan-cls", caption_negatives=True)
 
 
 def test_a_caption_matching_run_gets_the_pretrained_image_encoder_and_resumes(tmp_path, monkeypatch):

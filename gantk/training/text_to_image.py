@@ -15,9 +15,10 @@ An option beyond the paper, ``caption_matching``, adds to G's objective the symm
 loss between phi(t) and the frozen image encoder pretrained with phi (``gantk.nets.text``) applied
 to G(z, phi(t)): the sentence-level term of AttnGAN's DAMSM loss (Xu et al. 2018,
 arXiv:1711.10485), a gradient towards the words that D's matching-aware score gives only slowly.
-Each generated image also meets its caption with one attribute word swapped per attribute
-(``gantk.nets.caption_negatives``, NegCLIP's hard negatives): captions in a random batch
-seldom differ in the kind alone, so without them the loss is met once colour and place are.
+With ``caption_negatives`` each generated image also meets its caption with one attribute word
+swapped per attribute (``gantk.nets.caption_negatives``, NegCLIP's hard negatives): captions in a
+random batch seldom differ in the kind alone, so without them the loss is met once colour and
+place are.
 """
 
 import keras

@@ -28,6 +28,8 @@ def check(config):
         raise ConfigError(f"The {config.variant} variant does not take option `{refused[0]}`.")
     if config.text_encoder == "attributes" and config.caption_matching:
         raise ConfigError("Option `caption_matching` compares G's images with the pretrained text encoder's embeddings; --text-encoder attributes has none.")
+    if config.caption_negatives and not config.caption_matching:
+        raise ConfigError("Option `caption_negatives` adds hard negatives to caption matching; set --caption-matching WEIGHT too.")
     if config.text_encoder == "attributes" and str(config.dataset).partition("/")[0] != "shapes":
         raise ConfigError(f"Option `text_encoder` attributes reads the shapes grammar's attribute words; dataset {config.dataset!r} is not shapes.")
 
@@ -83,7 +85,7 @@ def model_options(config):
     if config.caption_matching:
         options.update(
             image_encoder=image_encoder(config.image_shape, EMBEDDING_DIM), caption_matching=config.caption_matching,
-            caption_negatives=CaptionNegatives(config.vocabulary),
+            caption_negatives=CaptionNegatives(config.vocabulary) if config.caption_negatives else None,
         )
     return options
 
@@ -111,7 +113,7 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     captioned=True,
     check=check,
-    takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching"),
+    takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching", "caption_negatives"),
 )
 
 GAN_INT = dataclasses.replace(

@@ -197,9 +197,9 @@ def test_attribute_reading_counts_images_nearer_their_own_caption():
     encoder = attribute_encoder(grammar.attribute_table(vocabulary), MAX_LENGTH)
     negatives = CaptionNegatives(vocabulary)
     own = np.asarray(encoder(tokens))
-    assert attribute_reading(negatives, encoder, own, tokens) == dict.fromkeys(negatives.attributes, 1.0)
+    assert attribute_reading(negatives, encoder, tokens, own, own) == dict.fromkeys(negatives.attributes, 1.0)
     other_kind = np.asarray(encoder(np.asarray(negatives.swap(tokens, 0, 1)[0])))
-    reading = attribute_reading(negatives, encoder, other_kind, tokens)
+    reading = attribute_reading(negatives, encoder, tokens, own, other_kind)
     assert reading["kind"] == 0.0 and all(reading[name] == 1.0 for name in negatives.attributes[1:])
 
 

@@ -22,22 +22,20 @@ class CaptionNegatives:
     def __init__(self, vocabulary):
         index = {word: i + 1 for i, word in enumerate(vocabulary)}
         self.attributes = []
-        group_of = np.full(len(vocabulary) + 1, -1, np.int32)
-        value_of = np.zeros(len(vocabulary) + 1, np.int32)
-        replacements = []
+        self.group_of = np.full(len(vocabulary) + 1, -1, np.int32)
+        self.value_of = np.zeros(len(vocabulary) + 1, np.int32)
+        self.replacements = []
+        """Per attribute, each value's first word id: the word a swap writes."""
         for name, table in ATTRIBUTE_WORDS:
             values = [[index[phrase.split()[0]] for phrase in phrases if phrase.split()[0] in index] for phrases in table.values()]
             values = [ids for ids in values if ids]
             if len(values) < 2:
                 continue
             for value, ids in enumerate(values):
-                group_of[ids] = len(self.attributes)
-                value_of[ids] = value
+                self.group_of[ids] = len(self.attributes)
+                self.value_of[ids] = value
             self.attributes.append(name)
-            replacements.append([ids[0] for ids in values])
-        self.group_of, self.value_of = group_of, value_of
-        self.replacements = replacements
-        """Per attribute, each value's first word id: the word a swap writes."""
+            self.replacements.append([ids[0] for ids in values])
 
     @property
     def count(self):

@@ -17,9 +17,9 @@ from gantk.data.captions import preview_captions
 from gantk.data.pipeline import steps_per_epoch, training_batches
 from gantk.data.summary import describe, save_summary, summary_lines
 from gantk.errors import ConfigError, RunDirError, TrainingDiverged
-from gantk.nets.text import IMAGE_ENCODER_VERSION
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_size
+from gantk.nets.text import IMAGE_ENCODER_VERSION
 from gantk.training import run_dir as layout
 from gantk.training import workers
 from gantk.training.build import build_compiled_gan, seed_everything

@@ -129,10 +129,12 @@ def retrieval_accuracy(text_embeddings, image_embeddings, attributes, gallery=GA
     return {**result, "pairs": int(sum(len(found) for found in hits["caption_to_image"]))}
 
 
-def attribute_reading(negatives, text_encoder, image_embeddings, tokens, batch_size=500):
+def attribute_reading(negatives, text_encoder, tokens, text_embeddings, image_embeddings, batch_size=500):
     """Per attribute, the share of pairs whose image is nearer its own caption than every caption
-    with that attribute swapped (pairs whose caption names the attribute); ``{name: share}``."""
-    own = np.sum(embed_in_batches(text_encoder, tokens, batch_size) * image_embeddings, axis=-1)
+    with that attribute swapped (pairs whose caption names the attribute); ``{name: share}``.
+
+    ``text_embeddings`` are ``text_encoder``'s of ``tokens``, the pairs' own captions."""
+    own = np.sum(text_embeddings * image_embeddings, axis=-1)
     reading = {}
     for attribute, (name, count) in enumerate(zip(negatives.attributes, negatives.value_counts())):
         beaten, named = np.zeros(len(tokens), bool), None
@@ -221,11 +223,14 @@ def pretrained_text_encoder(text_encoder, config, captions, images, cache_dir=No
     pairs = test_pairs(config)
     if pairs is not None:
         test_tokens, test_images, attributes = pairs
+        text_embeddings = embed_in_batches(text_encoder, test_tokens)
         image_embeddings = embed_in_batches(images_encoder, from_uint8(test_images))
-        info["retrieval"] = retrieval_accuracy(embed_in_batches(text_encoder, test_tokens), image_embeddings, attributes)
+        info["retrieval"] = retrieval_accuracy(text_embeddings, image_embeddings, attributes)
         log(f"Text encoder test retrieval (top-1 among {GALLERY}, same attributes): caption->image "
             f"{info['retrieval']['caption_to_image']:.1%}, image->caption {info['retrieval']['image_to_caption']:.1%}.")
-        info["attribute_reading"] = attribute_reading(CaptionNegatives(config.vocabulary), text_encoder, image_embeddings, test_tokens)
+        info["attribute_reading"] = attribute_reading(
+            CaptionNegatives(config.vocabulary), text_encoder, test_tokens, text_embeddings, image_embeddings
+        )
         if info["attribute_reading"]:
             log("Test images nearer their own caption than to it with one attribute changed: "
                 + ", ".join(f"{name} {share:.1%}" for name, share in info["attribute_reading"].items()) + ".")

@@ -38,3 +38,12 @@ def tiny_batches(config, data, seed=0):
     from gantk.training.run import batches_of, prepare_data
 
     return batches_of(config)(prepare_data(config, data), config.batch_size * config.d_steps, seed=seed)
+
+
+def trained_briefly(gan, config, data, steps=2):
+    """Fits ``gan`` ``steps`` steps on its variant's batches of ``data``; checks every logged value is finite and returns the history."""
+    import numpy as np
+
+    history = gan.fit(tiny_batches(config, data), steps_per_epoch=steps, epochs=1, verbose=0).history
+    assert all(np.isfinite(values[-1]) for values in history.values()), history
+    return history

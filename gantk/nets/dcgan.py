@@ -14,7 +14,7 @@ from keras import layers
 
 from gantk.errors import ConfigError
 from gantk.nets.batch_norm import FusedBatchNormalization
-from gantk.nets.conditioning import label_input, label_map, one_hot
+from gantk.nets.conditioning import add_projection, label_input, label_map, one_hot
 from gantk.nets.initializers import dcgan_gamma, dcgan_kernel
 from gantk.options import CONVOLUTIONAL_MIN_SIZE
 
@@ -95,12 +95,14 @@ def downsampling(x, doublings, width, kernel_size=4, batch_norm=True, sync_bn=Fa
 
 def dcgan_discriminator(
     image_shape, width=128, kernel_size=4, batch_norm=True, num_classes=0, name="discriminator", features=None, sync_bn=False,
-    outputs=1,
+    outputs=1, projection=False,
 ):
     """Image (and a label, when ``num_classes``) -> ``outputs`` logits per example (one for a GAN).
 
     ``features`` optionally maps the flattened last feature map to more features before the
-    logit (used by tricks such as minibatch discrimination).
+    logit (used by tricks such as minibatch discrimination). The label enters as a map
+    concatenated to the image, or with ``projection`` as a projection onto the last feature map
+    (``gantk.nets.conditioning.projection``).
     """
     size, _, channels = image_shape
     check_channels(channels)
@@ -110,10 +112,13 @@ def dcgan_discriminator(
     if num_classes:
         label = label_input()
         inputs.append(label)
-        x = layers.Concatenate(name="image_and_label")([image, label_map(label, num_classes, size, size)])
-    x = downsampling(x, doublings, width, kernel_size, batch_norm, sync_bn)
-    x = layers.Flatten()(x)
+        if not projection:
+            x = layers.Concatenate(name="image_and_label")([image, label_map(label, num_classes, size, size)])
+    last = downsampling(x, doublings, width, kernel_size, batch_norm, sync_bn)
+    x = layers.Flatten()(last)
     if features is not None:
         x = features(x)
     logit = layers.Dense(outputs, kernel_initializer=dcgan_kernel(), dtype="float32", name="logit")(x)
+    if num_classes and projection:
+        logit = add_projection(logit, last, one_hot(label, num_classes))
     return keras.Model(inputs if num_classes else image, logit, name=name)

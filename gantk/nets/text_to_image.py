@@ -4,12 +4,15 @@ Both take a caption embedding phi(t) and compress it with a dense layer to ``COM
 (128) units and LeakyReLU(0.2). G concatenates it with z and runs the DCGAN generator; D runs
 the DCGAN discriminator's strided stages down to 4x4, replicates the compressed embedding over
 the 4x4 map, concatenates it depth-wise, applies a 1x1 convolution with LeakyReLU and scores
-the result (a dense logit over the 4x4 map: the paper's final 4x4 convolution).
+the result (a dense logit over the 4x4 map: the paper's final 4x4 convolution). With
+``projection`` D scores the 4x4 image features alone and adds the projection of the compressed
+embedding onto them (Miyato & Koyama 2018, ``gantk.nets.conditioning.projection``) instead.
 """
 
 import keras
 from keras import layers
 
+from gantk.nets.conditioning import add_projection
 from gantk.nets.dcgan import batch_norm_layer, check_channels, dcgan_generator, downsampling, upsamplings
 from gantk.nets.initializers import dcgan_kernel
 
@@ -35,7 +38,10 @@ def text_generator(latent_dim, embedding_dim, image_shape, width=64, kernel_size
     return keras.Model([z, embedding], body(joined), name=name)
 
 
-def text_discriminator(image_shape, embedding_dim, width=64, kernel_size=4, batch_norm=True, sync_bn=False, features=None, name="discriminator"):
+def text_discriminator(
+    image_shape, embedding_dim, width=64, kernel_size=4, batch_norm=True, sync_bn=False, features=None, projection=False,
+    name="discriminator",
+):
     """``[image, phi(t)]`` -> one logit: does the image look real and match the text?
 
     ``features`` optionally maps the flattened joint features before the logit (as in ``dcgan_discriminator``).
@@ -44,16 +50,20 @@ def text_discriminator(image_shape, embedding_dim, width=64, kernel_size=4, batc
     doublings = upsamplings(image_shape[0])
     image = keras.Input(shape=tuple(image_shape), name="image")
     embedding = keras.Input(shape=(int(embedding_dim),), name="embedding")
-    x = downsampling(image, doublings, width, kernel_size, batch_norm, sync_bn)
-    text = layers.Reshape((1, 1, COMPRESSED_DIM), name="text_pixel")(compress(embedding, "d"))
-    text = layers.UpSampling2D(size=(int(x.shape[1]), int(x.shape[2])), name="text_map")(text)
-    x = layers.Concatenate(name="image_and_text")([x, text])
-    x = layers.Conv2D(
-        int(x.shape[-1]) - COMPRESSED_DIM, 1, use_bias=not batch_norm, kernel_initializer=dcgan_kernel(), name="joint"
-    )(x)
-    x = layers.LeakyReLU(0.2)(batch_norm_layer(x, batch_norm, "joint_bn", sync_bn))
+    x = last = downsampling(image, doublings, width, kernel_size, batch_norm, sync_bn)
+    text = compress(embedding, "d")
+    if not projection:
+        text_map = layers.Reshape((1, 1, COMPRESSED_DIM), name="text_pixel")(text)
+        text_map = layers.UpSampling2D(size=(int(x.shape[1]), int(x.shape[2])), name="text_map")(text_map)
+        x = layers.Concatenate(name="image_and_text")([x, text_map])
+        x = layers.Conv2D(
+            int(x.shape[-1]) - COMPRESSED_DIM, 1, use_bias=not batch_norm, kernel_initializer=dcgan_kernel(), name="joint"
+        )(x)
+        x = layers.LeakyReLU(0.2)(batch_norm_layer(x, batch_norm, "joint_bn", sync_bn))
     x = layers.Flatten()(x)
     if features is not None:
         x = features(x)
     logit = layers.Dense(1, kernel_initializer=dcgan_kernel(), dtype="float32", name="logit")(x)
+    if projection:
+        logit = add_projection(logit, last, text)
     return keras.Model([image, embedding], logit, name=name)

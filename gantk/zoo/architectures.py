@@ -140,5 +140,5 @@ def convolutional_discriminator(config, num_classes=0, batch_norm=None, features
         config.image_shape, width=config.width, kernel_size=config.kernel_size,
         batch_norm=discriminator_batch_norm(config) if batch_norm is None else batch_norm,
         num_classes=num_classes, features=features, sync_bn=config.sync_bn, outputs=outputs,
-        name=name,
+        projection=config.projection, name=name,
     )

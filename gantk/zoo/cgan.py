@@ -2,15 +2,23 @@
 
 The one-hot label is concatenated to the input of both MLPs (the paper's MNIST model, with
 dropout in D), or, with ``--arch dcgan``, to z and as a learned label map to the image of the
-convolutional networks. Needs labelled data; samples one row per class by default.
+convolutional networks; ``--projection`` gives the convolutional D the label by projection
+instead (Miyato & Koyama 2018). Needs labelled data; samples one row per class by default.
 """
 
+from gantk.errors import ConfigError
 from gantk.zoo import architectures
 from gantk.zoo.recipe import Recipe
 
 
 def generator(config):
     return architectures.generator(config, num_classes=config.num_classes)
+
+
+def check(config):
+    """Refuses settings a conditional run cannot build from, before any data loads (``Recipe.check``)."""
+    if config.projection and architectures.architecture(config) == "mlp":
+        raise ConfigError("Option `projection` projects the label onto a convolutional D's feature map; set --arch dcgan too.")
 
 
 def discriminator(config):
@@ -31,4 +39,6 @@ RECIPE = Recipe(
     conditional=True,
     data_kind="any",
     default_dataset="digits",
+    check=check,
+    takes=("projection",),
 )

@@ -8,7 +8,8 @@ pretrained once per dataset by a contrastive joint embedding with images and the
 GAN given the true labels. ``gan-int`` is the same recipe with ``--interpolation 0.5``, the paper's
 beta. Paper settings: Adam 2e-4, beta_1 0.5, batch 64, DCGAN networks. Beyond the paper,
 ``--caption-matching WEIGHT`` adds the sentence-level matching loss of AttnGAN to G's objective
-(``gantk.training.text_to_image``).
+(``gantk.training.text_to_image``), and ``--projection`` gives D the caption by projection
+(Miyato & Koyama 2018) instead of the paper's concatenation at 4x4.
 """
 
 import dataclasses
@@ -73,7 +74,7 @@ def discriminator(config):
 
     return text_discriminator(
         config.image_shape, embedding_dim(config), width=config.width, kernel_size=config.kernel_size,
-        batch_norm=discriminator_batch_norm(config), sync_bn=config.sync_bn,
+        batch_norm=discriminator_batch_norm(config), sync_bn=config.sync_bn, projection=config.projection,
     )
 
 
@@ -113,7 +114,7 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     captioned=True,
     check=check,
-    takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching", "caption_negatives"),
+    takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching", "caption_negatives", "projection"),
 )
 
 GAN_INT = dataclasses.replace(

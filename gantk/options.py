@@ -219,7 +219,7 @@ OPTIONS = (
     Option("log_every", int, 10, "Steps between the per-step TensorBoard scalars and steps.jsonl lines.", group="execution", minimum=1, on_resume="free", metavar="N"),
     # Facts recorded when the data is read.
     Option("image_shape", list, None, "Shape of one example.", group="record", flag=False),
-    Option("num_examples", int, None, "Examples in the training split.", group="record", minimum=1, flag=False),
+    Option("num_examples", int, None, "Examples in the training split.", group="record", minimum=1, flag=False, on_resume="free"),
     Option("label_names", list, None, "Class names of a labelled dataset.", group="record", flag=False),
     Option("vocabulary", list, None, "Words of the training captions, sorted (gantk.tokenizer): word i has id i + 1.", group="record", flag=False),
     Option("image_encoder_version", int, None, "Layout of the frozen image encoder a caption-matching run was trained with (gantk.nets.text.IMAGE_ENCODER_VERSION).", group="record", flag=False),

@@ -262,7 +262,8 @@ def test_a_caption_matching_run_gets_the_pretrained_image_encoder_and_resumes(tm
     del saved["image_encoder_version"]
     json.dump(saved, open(config_path, "w"))
     result = CliRunner().invoke(cli, ["train", "gan-cls", "--resume", "--steps", "4", "--out", run_dir])
-    assert result.exit_code != 0 and "trained with layout 1 of the image encoder" in result.output, result.output
+    assert result.exit_code != 0 and "image_encoder_version (layout of the frozen image encoder" in result.output, result.output
+    assert f"was None, now {IMAGE_ENCODER_VERSION}" in result.output
     assert "Traceback" not in result.output
 
 

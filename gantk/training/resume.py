@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 
-from gantk.errors import ConfigError
+from gantk.errors import ConfigError, RunDirError
 from gantk.options import BY_NAME
 from gantk.training import run_dir as layout
 from gantk.training.history import append_line
@@ -24,6 +24,8 @@ MAY_CHANGE = frozenset(name for name, option in BY_NAME.items() if option.on_res
 """Settings that change how long or where a run trains, or what it logs, but not what it learns."""
 FROM_DATA = frozenset(name for name, option in BY_NAME.items() if option.group == "record" or name == "data_kind")
 """Settings that the data or the installed gantk fill in, never the user."""
+FILLED_AND_FIXED = tuple(sorted(name for name, option in BY_NAME.items() if option.group == "record" and option.on_resume == "fixed"))
+"""Settings the data or the installed gantk fill in that shape the model: a resume needs them as saved."""
 RUN_FILES = (
     "checkpoints", layout.HISTORY, layout.STEPS, layout.GENERATOR, layout.SAMPLES, layout.LATEST_SAMPLES,
     layout.TENSORBOARD, layout.LOSS_CURVE, CHANGES, layout.CONFIG,
@@ -65,6 +67,28 @@ def continued_config(saved, requested, given=None):
     if "epochs" in differing and "steps" not in compared:
         updated["steps"] = None
     return type(saved).from_dict(updated), {name: [old.get(name), value] for name, value in sorted(differing.items())}
+
+
+def shown(value, items=6):
+    if isinstance(value, (list, tuple)) and len(value) > items:
+        return "[" + ", ".join(map(repr, value[:items])) + f", ... {len(value)} in all]"
+    return repr(value)
+
+
+def check_filled_in(saved, completed, run_dir):
+    """Refuse to resume ``saved`` when the data or this gantk fill in a setting of ``FILLED_AND_FIXED`` otherwise
+    in ``completed`` (another caption vocabulary or class list, an image encoder of another layout)."""
+    old, new = saved.to_dict(), completed.to_dict()
+    differing = [name for name in FILLED_AND_FIXED if not same_value(name, old.get(name), new.get(name))]
+    if differing:
+        listed = "; ".join(
+            f"{name} ({BY_NAME[name].help[0].lower() + BY_NAME[name].help[1:].rstrip('.')}) was {shown(old.get(name))}, "
+            f"now {shown(new.get(name))}" for name in differing
+        )
+        raise RunDirError(
+            f"Run {run_dir} cannot continue: what the data and this gantk give differs from what it was trained with: {listed}. "
+            "Start it again with --restart, or train a new run with another --out."
+        )
 
 
 def check_length(config, step):

@@ -35,7 +35,7 @@ from gantk.training.distribute import get_strategy
 from gantk.training.monitor import TrainingMonitor
 from gantk.training.points import evaluate_points, write_scatter
 from gantk.training.precision import resolve_precision
-from gantk.training.resume import changes_text, check_length, clear_run, continued_config, record_changes
+from gantk.training.resume import changes_text, check_filled_in, check_length, clear_run, continued_config, record_changes
 from gantk.training.sampling import sample_uint8
 from gantk.training.schedule import segments, total_steps
 from gantk.training.text_pretraining import initialize_text_encoder
@@ -206,13 +206,10 @@ def _train(config, run_dir, writes, strategy, resume, restart, given, progress, 
     config, checkpoint, changes = prepare_run(config, run_dir if resume else writes, resume, restart, given, log)
     check_out_dir(run_dir, config.dataset)
     config = config.with_overrides(precision=resolve_precision(config.precision))
-    saved_image_encoder = config.image_encoder_version
+    saved = config
     config, data = load_training_data(config)
-    if checkpoint and saved_image_encoder != config.image_encoder_version:
-        raise RunDirError(
-            f"Run {run_dir} was trained with layout {saved_image_encoder or 1} of the image encoder of its caption matching, "
-            f"an older gantk's; it cannot continue under layout {config.image_encoder_version}: start the run again."
-        )
+    if checkpoint:
+        check_filled_in(saved, config, run_dir)
     data_summary = describe(data)
     if getattr(data, "record", None):
         data_summary.update(data.record())

@@ -13,8 +13,9 @@ from gantk.errors import RunDirError
 def train(variant, run_dir=None, resume=False, restart=False, progress=True, log=print, started_at=None, **settings):
     """Train ``variant`` with ``settings`` (any option of ``gantk.options``) into ``run_dir``; returns it.
 
-    Every setting is checked before any data loads. With ``resume`` the run in ``run_dir`` continues
-    from its last checkpoint, refusing settings that would change its model or data; ``restart``
+    Every setting is checked before any data loads, a resumed run's against its saved networks. With
+    ``resume`` the run in ``run_dir`` continues from its last checkpoint, refusing settings that would
+    change its model or data; ``restart``
     retrains it from step 0. ``started_at`` (a ``time.time()``) is when the user's command began.
     """
     from gantk.training.config import resolve_config
@@ -23,6 +24,8 @@ def train(variant, run_dir=None, resume=False, restart=False, progress=True, log
     if resume and not run_dir:
         raise RunDirError("--resume needs --out RUN_DIR naming the run to continue.")
     given = {name for name, value in settings.items() if value is not None}
+    if resume and "arch" not in given:
+        settings = {**settings, "arch": check_run(run_dir).arch}
     config = resolve_config(variant, **settings)
     check_writable(run_dir or "runs")
     chosen = planned_execution(config, given, run_dir if resume else None, log)

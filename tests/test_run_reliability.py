@@ -243,19 +243,21 @@ def test_continued_config_compares_only_given_settings():
         continued_config(saved, with_ema, given={"generator_ema"})
 
 
-def test_resume_refuses_data_that_fills_in_the_model_otherwise(tmp_path):
+def test_resume_reads_the_saved_networks_and_refuses_data_that_fills_in_the_model_otherwise(tmp_path):
     from test_folder_inputs import images_in
 
     for name in ("cats", "dogs"):
         images_in(tmp_path / "pets" / name, n=8, size=16)
     run_dir = tmp_path / "run"
-    flags = ["--arch", "dcgan", "--dataset", tmp_path / "pets", "--out", run_dir, "--checkpoint-every", 2, *FLAGS]
-    assert run("train", "cgan", "--steps", 2, *flags).exit_code == 0
+    flags = ["--dataset", tmp_path / "pets", "--out", run_dir, "--checkpoint-every", 2, *FLAGS]
+    assert run("train", "cgan", "--arch", "dcgan", "--steps", 2, *flags).exit_code == 0
+    result = run("train", "cgan", "--resume", "--steps", 3, *flags)
+    assert result.exit_code == 0, result.output
     images_in(tmp_path / "pets" / "owls", n=8, size=16)
-    result = run("train", "cgan", "--resume", "--steps", 4, *flags)
+    result = run("train", "cgan", "--resume", "--steps", 5, *flags)
     assert result.exit_code == 2 and "label_names (class names of a labelled dataset) was ['cats', 'dogs'], now ['cats', 'dogs', 'owls']" in result.output, result.output
     assert "--restart" in result.output and "Traceback" not in result.output
-    assert [name for name in os.listdir(run_dir / "checkpoints") if name.endswith(".npz")] == ["ckpt-00000002.npz"]
+    assert sorted(name for name in os.listdir(run_dir / "checkpoints") if name.endswith(".npz")) == ["ckpt-00000002.npz", "ckpt-00000003.npz"]
 
 
 # History lines

@@ -56,7 +56,6 @@ def projection(features, condition, name="projection"):
     return layers.Dot(axes=1, dtype="float32", name=name)([pooled, embedded])
 
 
-
 def add_projection(logit, features, condition):
     """D's ``logit`` plus the projection of ``condition`` onto its last ``features`` (one logit per example)."""
     return layers.Add(dtype="float32", name="conditional_logit")([logit, projection(features, condition)])

@@ -18,7 +18,7 @@ from gantk.data import captions as grammar
 from gantk.data.shapes import shapes_arrays
 from gantk.errors import InputValueError
 from gantk.tokenizer import MAX_LENGTH, UnknownWordError, build_vocabulary, encode, words
-from helpers import tiny_config
+from helpers import tiny_config, trained_briefly
 
 SETTINGS = ["--dataset", "shapes", "--image-size", "16", "--width", "4", "--batch-size", "8", "--latent-dim", "8"]
 CAPTION = "A small red circle in the top left on white"
@@ -119,6 +119,48 @@ def test_caption_matching_adds_the_contrastive_loss_to_the_generator_objective()
     gan.caption_matching = 0.0
     assert matching > 0
     assert np.isclose(with_matching, float(gan.generator_objective(real, fake, h)) + 2.0 * matching, rtol=1e-5)
+
+
+def test_the_auxiliary_classifier_adds_the_class_cross_entropy_to_both_objectives():
+    """TAC-GAN: D's class logits read the image alone; D's loss gains WEIGHT times the cross-entropy
+    of real and generated images against the batch's classes, G's that of its images."""
+    import keras
+    import tensorflow as tf
+
+    from gantk.training.build import build_compiled_gan
+
+    config, data = tiny_config("gan-cls", batch_norm=False, auxiliary_classifier=2.0)
+    gan = build_compiled_gan(config)
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (4, 16, 16, 3)).astype("float32")
+    h = gan.embed(encode(data.captions[:4], config.vocabulary))
+    fake = gan.generate(rng.normal(size=(4, config.latent_dim)).astype("float32"), h, training=True)
+    gan.batch_classes = tf.constant([0, 1, 2, 4])
+    logits, classes = gan.judge(real, h)
+    assert tuple(logits.shape) == (4, 1) and tuple(classes.shape) == (4, len(config.label_names))
+    np.testing.assert_allclose(np.asarray(gan.judge(real, h[::-1])[1]), np.asarray(classes), rtol=1e-5, atol=1e-6)
+
+    def cross_entropy(images):
+        class_logits = gan.judge(images, h, training=True)[1]
+        return float(np.mean(keras.losses.sparse_categorical_crossentropy(gan.batch_classes, class_logits, from_logits=True)))
+
+    d_with, g_with = float(gan.discriminator_objective(real, fake, h)[0]), float(gan.generator_objective(real, fake, h))
+    d_classes, g_classes = cross_entropy(real) + cross_entropy(fake), cross_entropy(fake)
+    gan.auxiliary_classifier = 0.0
+    gan.discriminator = keras.Model(gan.discriminator.inputs, gan.discriminator.outputs[0][:, :1])
+    assert np.isclose(d_with, float(gan.discriminator_objective(real, fake, h)[0]) + 2.0 * d_classes, rtol=1e-5)
+    assert np.isclose(g_with, float(gan.generator_objective(real, fake, h)) + 2.0 * g_classes, rtol=1e-5)
+
+
+def test_a_training_step_with_the_auxiliary_classifier_logs_it_and_refusals():
+    from gantk.errors import GantkError
+    from gantk.training.build import build_compiled_gan
+
+    config, data = tiny_config("gan-int", auxiliary_classifier=1.0, spectral_norm=True)
+    history = trained_briefly(build_compiled_gan(config), config, data)
+    assert history["g_class"][-1] > 0
+    with pytest.raises(GantkError, match="does not take option `d_steps` 2"):
+        tiny_config("gan-cls", auxiliary_classifier=1.0, d_steps=2)
 
 
 def decode(ids, vocabulary):

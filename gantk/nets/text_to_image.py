@@ -7,6 +7,9 @@ the 4x4 map, concatenates it depth-wise, applies a 1x1 convolution with LeakyReL
 the result (a dense logit over the 4x4 map: the paper's final 4x4 convolution). With
 ``projection`` D scores the 4x4 image features alone and adds the projection of the compressed
 embedding onto them (Miyato & Koyama 2018, ``gantk.nets.conditioning.projection``) instead.
+With ``classes`` D also reads the class of the image from its 4x4 features alone, the auxiliary
+classifier of AC-GAN (Odena et al. 2017) and TAC-GAN (Dash et al. 2017): its output is then the
+logit followed by ``classes`` class logits.
 """
 
 import keras
@@ -40,7 +43,7 @@ def text_generator(latent_dim, embedding_dim, image_shape, width=64, kernel_size
 
 def text_discriminator(
     image_shape, embedding_dim, width=64, kernel_size=4, batch_norm=True, sync_bn=False, features=None, projection=False,
-    name="discriminator",
+    classes=0, name="discriminator",
 ):
     """``[image, phi(t)]`` -> one logit: does the image look real and match the text?
 
@@ -66,4 +69,9 @@ def text_discriminator(
     logit = layers.Dense(1, kernel_initializer=dcgan_kernel(), dtype="float32", name="logit")(x)
     if projection:
         logit = add_projection(logit, last, text)
+    if classes:
+        class_logits = layers.Dense(int(classes), kernel_initializer=dcgan_kernel(), dtype="float32", name="class_logits")(
+            layers.Flatten()(last)
+        )
+        logit = layers.Concatenate(dtype="float32", name="logit_and_classes")([logit, class_logits])
     return keras.Model([image, embedding], logit, name=name)

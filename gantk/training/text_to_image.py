@@ -18,7 +18,10 @@ arXiv:1711.10485), a gradient towards the words that D's matching-aware score gi
 With ``caption_negatives`` each generated image also meets its caption with one attribute word
 swapped per attribute (``gantk.nets.caption_negatives``, NegCLIP's hard negatives): captions in a
 random batch seldom differ in the kind alone, so without them the loss is met once colour and
-place are.
+place are. With ``auxiliary_classifier`` D also classifies each image's class label (the batch's
+``label``, the shapes kind) from its image features, TAC-GAN's auxiliary classifier (Dash et al.
+2017, arXiv:1703.06412, after AC-GAN, Odena et al. 2017): D minimises the classifier's
+cross-entropy on real and on generated images, G on its images for the class of their captions.
 """
 
 import keras
@@ -48,13 +51,20 @@ class TextToImageGAN(GAN):
     ``text_encoder`` maps word ids to phi(t) and is frozen; ``interpolation`` is GAN-INT's beta
     (0 trains GAN-CLS alone); ``caption_matching`` weighs the contrastive loss between phi(t) and
     ``image_encoder`` (frozen, pretrained with phi) on G's images, with the hard negative captions
-    of ``caption_negatives`` (a ``CaptionNegatives`` of the run's vocabulary) when given.
+    of ``caption_negatives`` (a ``CaptionNegatives`` of the run's vocabulary) when given;
+    ``auxiliary_classifier`` weighs the class cross-entropy of D's class logits (its outputs after
+    the first).
     """
 
     captioned = True
 
-    def __init__(self, *args, text_encoder, interpolation=0.0, image_encoder=None, caption_matching=0.0, caption_negatives=None, **kwargs):
+    def __init__(
+        self, *args, text_encoder, interpolation=0.0, image_encoder=None, caption_matching=0.0, caption_negatives=None,
+        auxiliary_classifier=0.0, **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.auxiliary_classifier = float(auxiliary_classifier)
+        self.batch_classes = None
         self.caption_negatives = caption_negatives if caption_matching else None
         self.generator_negatives = None
         self.text_encoder = text_encoder
@@ -68,10 +78,12 @@ class TextToImageGAN(GAN):
             self.image_encoder.trainable = False
         self.d_wrong_tracker = keras.metrics.Mean(name="d_wrong")
         self.g_match_tracker = keras.metrics.Mean(name="g_match") if self.caption_matching else None
+        self.g_class_tracker = keras.metrics.Mean(name="g_class") if self.auxiliary_classifier else None
 
     @property
     def metrics(self):
-        return [*super().metrics, self.d_wrong_tracker, *([self.g_match_tracker] if self.g_match_tracker else [])]
+        optional = [tracker for tracker in (self.g_match_tracker, self.g_class_tracker) if tracker is not None]
+        return [*super().metrics, self.d_wrong_tracker, *optional]
 
     @property
     def max_length(self):
@@ -94,8 +106,19 @@ class TextToImageGAN(GAN):
         generator = self.generator if training else self.inference_generator
         return generator(tensors(z, labels), training=training)
 
+    def judge(self, images, labels, training=False):
+        """(D's logits [N, 1], its class logits [N, classes] or None without the auxiliary classifier)."""
+        outputs = self.discriminator(tensors(images, labels), training=training)
+        if not self.auxiliary_classifier:
+            return outputs, None
+        return outputs[:, :1], outputs[:, 1:]
+
     def discriminate(self, images, labels=None, training=False):
-        return self.discriminator(tensors(images, labels), training=training)
+        return self.judge(images, labels, training)[0]
+
+    def class_loss(self, class_logits):
+        """The auxiliary classifier's mean cross-entropy against the batch's classes."""
+        return ops.mean(keras.losses.sparse_categorical_crossentropy(self.batch_classes, class_logits, from_logits=True))
 
     def features(self, images, labels=None, training=False):
         return self.feature_extractor(tensors(images, labels), training=training)
@@ -105,17 +128,30 @@ class TextToImageGAN(GAN):
         if self.caption_negatives is not None:
             tokens = data["tokens"][:: self.d_steps]
             self.generator_negatives = self.caption_negatives.embed(self.text_encoder, tokens, self.seed_generator)
+        if self.auxiliary_classifier:
+            self.batch_classes = ops.cast(data["label"], "int32")
         return super().train_step(data)
 
     def discriminator_objective(self, real, fake, labels):
-        loss, real_logits, fake_logits = super().discriminator_objective(real, fake, labels)
+        real_logits, real_classes = self.judge(self.perturb(real), labels, training=True)
+        fake_logits, fake_classes = self.judge(self.perturb(fake), labels, training=True)
+        loss = self.loss_pair.discriminator(real_logits, fake_logits, self.real_target)
         wrong_logits = self.discriminate(self.perturb(real), mismatched(labels), training=True)
         self.d_wrong_tracker.update_state(self.read_logits(wrong_logits))
         wrong = self.loss_pair.discriminator(real_logits, wrong_logits, self.real_target)
-        return (loss + wrong) / 2, real_logits, fake_logits
+        loss = (loss + wrong) / 2
+        if self.auxiliary_classifier:
+            loss = loss + self.auxiliary_classifier * (self.class_loss(real_classes) + self.class_loss(fake_classes))
+        return loss, real_logits, fake_logits
 
     def generator_objective(self, real, fake, labels):
-        loss = super().generator_objective(real, fake, labels)
+        if self.auxiliary_classifier:
+            logits, classes = self.judge(self.perturb(fake), labels, training=True)
+            classified = self.class_loss(classes)
+            self.g_class_tracker.update_state(classified)
+            loss = self.loss_pair.generator(logits) + self.auxiliary_classifier * classified
+        else:
+            loss = super().generator_objective(real, fake, labels)
         if self.caption_matching:
             matching = symmetric_info_nce(labels, self.image_encoder(fake, training=False), negatives=self.generator_negatives)
             self.g_match_tracker.update_state(matching)

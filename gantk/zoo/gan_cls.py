@@ -9,7 +9,8 @@ GAN given the true labels. ``gan-int`` is the same recipe with ``--interpolation
 beta. Paper settings: Adam 2e-4, beta_1 0.5, batch 64, DCGAN networks. Beyond the paper,
 ``--caption-matching WEIGHT`` adds the sentence-level matching loss of AttnGAN to G's objective
 (``gantk.training.text_to_image``), and ``--projection`` gives D the caption by projection
-(Miyato & Koyama 2018) instead of the paper's concatenation at 4x4.
+(Miyato & Koyama 2018) instead of the paper's concatenation at 4x4; ``--auxiliary-classifier
+WEIGHT`` adds TAC-GAN's classifier of the dataset's class label to D (Dash et al. 2017).
 """
 
 import dataclasses
@@ -31,6 +32,9 @@ def check(config):
         raise ConfigError("Option `caption_matching` compares G's images with the pretrained text encoder's embeddings; --text-encoder attributes has none.")
     if config.caption_negatives and not config.caption_matching:
         raise ConfigError("Option `caption_negatives` adds hard negatives to caption matching; set --caption-matching WEIGHT too.")
+    if config.auxiliary_classifier and (config.d_steps > 1 or config.loss == "feature-matching"):
+        refused = "d_steps" if config.d_steps > 1 else "loss"
+        raise ConfigError(f"Option `auxiliary_classifier` reads the class logits of one discriminator pass per batch; it does not take option `{refused}` {getattr(config, refused)!r}.")
     if config.text_encoder == "attributes" and str(config.dataset).partition("/")[0] != "shapes":
         raise ConfigError(f"Option `text_encoder` attributes reads the shapes grammar's attribute words; dataset {config.dataset!r} is not shapes.")
 
@@ -72,9 +76,13 @@ def generator(config):
 def discriminator(config):
     from gantk.nets.text_to_image import text_discriminator
 
+    if config.auxiliary_classifier and not config.num_classes:
+        raise ConfigError(f"Option `auxiliary_classifier` classifies the dataset's labels; dataset {config.dataset!r} has none.")
+
     return text_discriminator(
         config.image_shape, embedding_dim(config), width=config.width, kernel_size=config.kernel_size,
         batch_norm=discriminator_batch_norm(config), sync_bn=config.sync_bn, projection=config.projection,
+        classes=config.num_classes if config.auxiliary_classifier else 0,
     )
 
 
@@ -82,7 +90,9 @@ def model_options(config):
     from gantk.nets.caption_negatives import CaptionNegatives
     from gantk.nets.text import EMBEDDING_DIM, image_encoder
 
-    options = dict(text_encoder=build_text_encoder(config), interpolation=config.interpolation)
+    options = dict(
+        text_encoder=build_text_encoder(config), interpolation=config.interpolation, auxiliary_classifier=config.auxiliary_classifier,
+    )
     if config.caption_matching:
         options.update(
             image_encoder=image_encoder(config.image_shape, EMBEDDING_DIM), caption_matching=config.caption_matching,
@@ -114,7 +124,7 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     captioned=True,
     check=check,
-    takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching", "caption_negatives", "projection"),
+    takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching", "caption_negatives", "projection", "auxiliary_classifier"),
 )
 
 GAN_INT = dataclasses.replace(

@@ -24,11 +24,12 @@ def train(variant, run_dir=None, resume=False, restart=False, progress=True, log
     if resume and not run_dir:
         raise RunDirError("--resume needs --out RUN_DIR naming the run to continue.")
     given = {name for name, value in settings.items() if value is not None}
-    if resume and "arch" not in given:
-        settings = {**settings, "arch": check_run(run_dir).arch}
+    saved = check_run(run_dir) if resume else None
+    if saved is not None and "arch" not in given:
+        settings = {**settings, "arch": saved.arch}
     config = resolve_config(variant, **settings)
     check_writable(run_dir or "runs")
-    chosen = planned_execution(config, given, run_dir if resume else None, log)
+    chosen = planned_execution(config, given, saved, log)
     config = config.with_overrides(**chosen)
     given |= set(chosen)
 
@@ -41,15 +42,15 @@ def train(variant, run_dir=None, resume=False, restart=False, progress=True, log
     )
 
 
-def planned_execution(config, given, resumed_dir, log):
+def planned_execution(config, given, saved, log):
     """The ``auto`` execution settings decided by measurement (``gantk.training.autotune``), before
-    TensorFlow loads; a resumed run plans from its saved settings, with the ones given now on top."""
+    TensorFlow loads; a resumed run (``saved``, its ``TrainConfig``) plans from its saved settings, with
+    the ones given now on top."""
     from gantk.training.autotune import EXECUTION_SETTINGS, plan_execution
 
-    if resumed_dir:
-        saved = check_run(resumed_dir)
+    if saved is not None:
         config = saved.with_overrides(**{name: getattr(config, name) for name in EXECUTION_SETTINGS if name in given})
-    return plan_execution(config, log=log, strict=not resumed_dir or "onednn" in given)
+    return plan_execution(config, log=log, strict=saved is None or "onednn" in given)
 
 
 def check_run(run_dir):

@@ -9,9 +9,10 @@ import click
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Latent seed; the same seed gives the same images.")
 @click.option("--label", "labels", multiple=True, help="Class index or name for a conditional run (repeatable, one per image or one for all).")
 @click.option("--caption", "captions", multiple=True, help="Text-to-image runs: the sentence to draw (repeatable: one for all images, or one per image). [default: the preview captions, one row each]")
+@click.option("--code", type=click.IntRange(min=0), help="Runs with an InfoGAN code (--info-code K): draw every image in category CODE (0 to K-1); the same --seed gives the same noise in every category.")
 @click.option("--pyramid", is_flag=True, help="Pyramid (lapgan) runs: one row per level, coarsest first, one column per latent.")
 @click.option("--out", default="samples.png", show_default=True, type=click.Path(dir_okay=False), help="PNG grid, or .npy for the raw uint8 array.")
-def command(run_dir, n, seed, labels, captions, pyramid, out):
+def command(run_dir, n, seed, labels, captions, code, pyramid, out):
     """Draw N images (or 2-D points: a scatter plot, or .npy) from RUN_DIR's latest checkpoint."""
     import os
 
@@ -32,7 +33,7 @@ def command(run_dir, n, seed, labels, captions, pyramid, out):
     if config.is_points:
         from gantk.training.points import save_point_samples
 
-        save_point_samples(gan, config, n, out, seed=seed, labels=list(labels) or None)
+        save_point_samples(gan, config, n, out, seed=seed, labels=list(labels) or None, code=code)
         click.echo(f"Wrote {n} points to {out}.")
         return
     if pyramid:
@@ -42,7 +43,7 @@ def command(run_dir, n, seed, labels, captions, pyramid, out):
         save_images(images, out, columns=n)
         click.echo(f"Wrote every level of {n} samples to {out}.")
         return
-    images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None, captions=list(captions) or None)
+    images = sample_uint8(gan, config, n, seed=seed, labels=list(labels) or None, captions=list(captions) or None, code=code)
     rows = grid_rows(gan, config) if not (labels or captions) else 0
     columns = grid_columns(n, rows) if rows else None
     try:

@@ -69,16 +69,16 @@ def load_run(run_dir, checkpoint=None):
     return load(run_dir, checkpoint)
 
 
-def sample(run, n=64, seed=0, labels=None, captions=None):
+def sample(run, n=64, seed=0, labels=None, captions=None, code=None):
     """``n`` samples of a run (a ``Run`` or a run directory) for latents of ``seed``: uint8 images
     ``[n, H, W, C]``, or float32 points ``[n, 2]`` for a 2-D run. ``labels``: a class (index or
     name) or one per sample, for a conditional run; ``captions``: one sentence or one per sample,
-    for a text-to-image run."""
+    for a text-to-image run; ``code``: one category of an InfoGAN run's code for all samples."""
     import numpy as np
 
     from gantk.training.sampling import generate_images, sample_uint8
 
     run = load_run(run) if isinstance(run, str) else run
     if run.config.is_points:
-        return np.asarray(generate_images(run.gan, run.config, n, seed=seed, labels=labels), np.float32)
-    return sample_uint8(run.gan, run.config, n, seed=seed, labels=labels, captions=captions)
+        return np.asarray(generate_images(run.gan, run.config, n, seed=seed, labels=labels, code=code), np.float32)
+    return sample_uint8(run.gan, run.config, n, seed=seed, labels=labels, captions=captions, code=code)

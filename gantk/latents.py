@@ -46,6 +46,17 @@ def latent_chunks(n, latent_dim, seed=0, chunk=CHUNK):
         yield rng.standard_normal((min(chunk, n - start), int(latent_dim))).astype(np.float32)
 
 
+def category_latents(z, categories, category):
+    """``z`` with its first coordinate moved to the middle of ``category``'s share of the standard
+    normal, so a generator whose first layer picks one of ``categories`` equally likely categories
+    from it (``LatentMixture``, InfoGAN's code) draws ``category``; the rest of z is unchanged."""
+    from statistics import NormalDist
+
+    z = np.array(z, np.float32)
+    z[:, 0] = NormalDist().inv_cdf((category + 0.5) / categories)
+    return z
+
+
 def latent_vectors(n, latent_dim, seed=0):
     """Return ``n`` standard-normal latent vectors of size ``latent_dim`` as float32 [n, latent_dim]."""
     return np.concatenate(list(latent_chunks(n, latent_dim, seed)))

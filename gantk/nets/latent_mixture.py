@@ -60,7 +60,12 @@ class LatentMixture(keras.layers.Layer):
 
 def latent_prior(config):
     """The ``LatentMixture`` that the run asks for (``latent_mixture``: K, ``latent_mixture_scale``:
-    default 0.1), or None for the plain standard normal."""
+    default 0.1), InfoGAN's categorical code (``info_code``: K; ``gantk.nets.info_code``), or None
+    for the plain standard normal."""
+    if config.info_code:
+        from gantk.nets.info_code import code_prior
+
+        return code_prior(config.info_code)
     if config.latent_mixture is None:
         if config.latent_mixture_scale is not None:
             raise ConfigError("Option `latent_mixture_scale` needs `latent_mixture` (the number of components).")

@@ -6,6 +6,7 @@ import tensorflow as tf
 from gantk import zoo
 from gantk.training import tricks
 from gantk.data.pipeline import tensorflow_seed
+from gantk.nets.info_code import info_code
 from gantk.training.models import MODELS
 from gantk.training.jit import resolve_jit_compile
 from gantk.training.lapgan import build_lapgan
@@ -49,6 +50,7 @@ def build_gan(config):
         instance_noise=tricks.instance_noise(config),
         average=WeightAverage(generator, decay) if decay is not None else None,
         **recipe.model_options(config),
+        **({"info_code": info_code(config, generator)} if config.info_code else {}),
     )
 
 

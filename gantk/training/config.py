@@ -19,6 +19,22 @@ from gantk.options import BY_NAME, OPTIONS, check_options, legacy_values
 from gantk.zoo.architectures import check_given_options
 
 
+def check_info_code(recipe, values):
+    """InfoGAN's code (``gantk.nets.info_code``) needs the plain GAN step, a generator loss that
+    reads D's outputs, and z's first coordinate free."""
+    if not values["info_code"]:
+        if values["info_weight"] != BY_NAME["info_weight"].default:
+            raise ConfigError("Option `info_weight` needs `info_code` (the number of categories).")
+        return
+    if recipe.model != "gan" or recipe.build_levels is not None:
+        plain = [name for name in zoo.names() if zoo.get(name).model == "gan" and zoo.get(name).build_levels is None]
+        raise ConfigError(f"Option `info_code` applies to {', '.join(plain)}, not to {recipe.name}.")
+    if values["latent_mixture"]:
+        raise ConfigError("Options `info_code` and `latent_mixture` both make z's first coordinate a category; choose one.")
+    if values["loss"] == "feature-matching":
+        raise ConfigError("Option `info_code` reads the code from D's outputs on generated images, which the feature-matching loss does not compute; choose another `loss`.")
+
+
 class ConfigMethods:
     """The behaviour of ``TrainConfig``; its fields come from the option schema."""
 
@@ -30,6 +46,7 @@ class ConfigMethods:
             if option.variant_specific and value not in (None, option.default) and option.name not in recipe.takes:
                 taken_by = [name for name in zoo.names() if option.name in zoo.get(name).takes]
                 raise ConfigError(f"Option `{option.name}` applies to {', '.join(taken_by)}, not to {recipe.name}.")
+        check_info_code(recipe, checked)
         checked["gantk_version"] = checked["gantk_version"] or __version__
         for name, value in checked.items():
             object.__setattr__(self, name, value)

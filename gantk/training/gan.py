@@ -2,7 +2,8 @@
 
 Implements the minibatch algorithm of Goodfellow et al. 2014 (Algorithm 1) for any loss pair,
 with regularizers composed as a list, optional weight clipping (Arjovsky et al. 2017) and an
-optional moving average of the generator's weights (``gantk.training.weight_average``). Under
+optional moving average of the generator's weights (``gantk.training.weight_average``) and
+optional InfoGAN code (``gantk.nets.info_code``). Under
 ``tf.distribute`` the batch a step receives is the global batch; every objective is divided by
 the replica count here and nowhere else, since gradients are summed across replicas.
 """
@@ -46,6 +47,7 @@ class GAN(keras.Model):
         seed=0,
         instance_noise=None,
         average=None,
+        info_code=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -62,11 +64,13 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.instance_noise = instance_noise
         self.average = average
+        self.info_code = info_code
         self.feature_extractor = feature_model(discriminator) if self.loss_pair.matches_features else None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.code_tracker = keras.metrics.Mean(name="code_loss") if info_code is not None else None
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         """Attach both optimizers and build their slots now, under the current strategy's scope."""
@@ -89,7 +93,8 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        return trackers if self.code_tracker is None else [*trackers, self.code_tracker]
 
     @property
     def conditional(self):
@@ -115,10 +120,26 @@ class GAN(keras.Model):
         generator = self.generator if training else self.inference_generator
         return generator([z, labels] if self.conditional else z, training=training)
 
+    def discriminator_outputs(self, images, labels=None, training=False):
+        inputs = [images, ops.cast(labels, "int32")] if self.conditional else images
+        return self.discriminator(inputs, training=training)
+
     def discriminate(self, images, labels=None, training=False):
-        if not self.conditional:
-            return self.discriminator(images, training=training)
-        return self.discriminator([images, ops.cast(labels, "int32")], training=training)
+        """D's real-or-fake logits of ``images`` (without the InfoGAN code's logits)."""
+        outputs = self.discriminator_outputs(images, labels, training)
+        return outputs if self.info_code is None else outputs[:, :1]
+
+    def discriminate_with_code(self, images, labels=None, training=False):
+        """(D's logits, the InfoGAN code head's logits) of ``images`` from one pass; without a code,
+        (``discriminate``'s logits, None)."""
+        if self.info_code is None:
+            return self.discriminate(images, labels, training), None
+        outputs = self.discriminator_outputs(images, labels, training)
+        return outputs[:, :1], outputs[:, 1:]
+
+    def code_loss(self, z, code_logits):
+        """InfoGAN's lambda * cross-entropy of the code read from G(z) (0 without a code)."""
+        return 0.0 if self.info_code is None else self.info_code.loss(z, code_logits)
 
     def draw_latents(self, batch_size):
         """This replica's share of one global draw, so N replicas see the noise one device would."""
@@ -176,18 +197,19 @@ class GAN(keras.Model):
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
-            loss, real_logits, fake_logits = self.discriminator_objective(real, fake, labels)
+            loss, real_logits, fake_logits = self.discriminator_objective(real, fake, labels, z)
             for regularizer in self.regularizers:
                 loss = loss + regularizer(self, real, fake, labels)
             scaled = self.d_optimizer.scale_loss(self.replica_share(loss))
         self.apply_discriminator_gradients(tape, scaled)
         return loss, real_logits, fake_logits
 
-    def discriminator_objective(self, real, fake, labels):
-        """(D's loss, its logits on ``real``, on ``fake``) for one discriminator update."""
+    def discriminator_objective(self, real, fake, labels, z=None):
+        """(D's loss, its logits on ``real``, on ``fake``) for one discriminator update; ``fake`` is G(``z``)."""
         real_logits = self.discriminate(self.perturb(real), labels, training=True)
-        fake_logits = self.discriminate(self.perturb(fake), labels, training=True)
-        return self.loss_pair.discriminator(real_logits, fake_logits, self.real_target), real_logits, fake_logits
+        fake_logits, code_logits = self.discriminate_with_code(self.perturb(fake), labels, training=True)
+        loss = self.loss_pair.discriminator(real_logits, fake_logits, self.real_target) + self.code_loss(z, code_logits)
+        return loss, real_logits, fake_logits
 
     def apply_discriminator_gradients(self, tape, scaled_loss):
         """One discriminator optimizer step, then weight clipping when enabled (Arjovsky et al. 2017)."""
@@ -206,17 +228,22 @@ class GAN(keras.Model):
         """One generator step on a fresh noise batch the size of ``real`` (whose features a feature-matching loss uses)."""
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
-            loss = self.generator_objective(real, self.generate(z, labels, training=True), labels)
+            loss = self.generator_objective(real, self.generate(z, labels, training=True), labels, z)
             scaled = self.g_optimizer.scale_loss(self.replica_share(loss))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
         return loss
 
-    def generator_objective(self, real, fake, labels):
-        """G's loss for ``fake`` made for ``labels`` (feature matching compares it with ``real``)."""
+    def generator_objective(self, real, fake, labels, z=None):
+        """G's loss for ``fake`` = G(``z``) made for ``labels`` (feature matching compares it with ``real``)."""
         if self.loss_pair.matches_features:
             return self.loss_pair.generator(
                 self.global_mean(self.features(self.perturb(real), labels, training=True)),
                 self.global_mean(self.features(self.perturb(fake), labels, training=True)),
             )
-        return self.loss_pair.generator(self.discriminate(self.perturb(fake), labels, training=True))
+        logits, code_logits = self.discriminate_with_code(self.perturb(fake), labels, training=True)
+        if self.info_code is None:
+            return self.loss_pair.generator(logits)
+        code_loss = self.code_loss(z, code_logits)
+        self.code_tracker.update_state(code_loss)
+        return self.loss_pair.generator(logits) + code_loss

@@ -79,9 +79,9 @@ def write_scatter(gan, config, run_dir, name, figures=None):
     return path
 
 
-def save_point_samples(gan, config, n, path, seed=0, labels=None):
+def save_point_samples(gan, config, n, path, seed=0, labels=None, code=None):
     """``gantk sample`` for a point run: float32 [n, 2] as ``.npy``, or a scatter plot against real points."""
-    points = np.asarray(generate_images(gan, config, n, seed=seed, labels=labels), dtype=np.float32)
+    points = np.asarray(generate_images(gan, config, n, seed=seed, labels=labels, code=code), dtype=np.float32)
     if str(path).endswith(".npy"):
         np.save(path, points)
         return path

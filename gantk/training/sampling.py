@@ -3,7 +3,7 @@
 import numpy as np
 
 from gantk.errors import ConfigError
-from gantk.latents import CHUNK, check_integer, grid_labels, latent_chunks
+from gantk.latents import CHUNK, category_latents, check_integer, grid_labels, latent_chunks
 from gantk.data.captions import preview_captions
 from gantk.pixels import to_uint8
 from gantk.tokenizer import encode
@@ -50,10 +50,23 @@ def caption_tokens(captions, n, config):
     return encode(captions, config.vocabulary)
 
 
-def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK, captions=None):
+def check_code(code, config):
+    """``code`` as a category of the run's InfoGAN code (``info_code``), or None."""
+    if code is None:
+        return None
+    if not config.info_code:
+        raise ConfigError(f"The {config.variant} run has no InfoGAN code (--info-code), so it takes no --code.")
+    code = check_integer(code, "code", 0)
+    if code >= config.info_code:
+        raise ConfigError(f"Argument `code` must be in [0, {config.info_code - 1}]. Received: code={code}")
+    return code
+
+
+def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK, captions=None, code=None):
     """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, ``batch_size`` at a time.
 
-    A text-to-image run draws them for ``captions`` (see ``caption_tokens``), others for ``labels``.
+    A text-to-image run draws them for ``captions`` (see ``caption_tokens``), others for ``labels``;
+    a run with an InfoGAN code draws them all in category ``code`` when given (the rest of z unchanged).
     """
     captioned = getattr(gan, "captioned", False)
     if labels is not None and not gan.conditional:
@@ -64,19 +77,23 @@ def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK, capt
     n, seed = check_integer(n, "n", 1), check_integer(seed, "seed", 0)
     labels = resolve_labels(labels, n, config) if gan.conditional else None
     tokens = caption_tokens(captions, n, config) if captioned else None
+    code = check_code(code, config)
     start = 0
     for z in latent_chunks(n, config.latent_dim, seed, batch_size):
+        if code is not None:
+            z = category_latents(z, config.info_code, code)
         part = slice(start, start + len(z))
         condition = gan.embed(tokens[part]) if captioned else labels[part] if labels is not None else None
         yield np.asarray(gan.generate(z, condition, training=False))
         start += len(z)
 
 
-def generate_images(gan, config, n, seed=0, labels=None, batch_size=CHUNK, captions=None):
+def generate_images(gan, config, n, seed=0, labels=None, batch_size=CHUNK, captions=None, code=None):
     """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, in inference mode."""
-    return np.concatenate(list(generated_chunks(gan, config, n, seed, labels, batch_size, captions)))
+    return np.concatenate(list(generated_chunks(gan, config, n, seed, labels, batch_size, captions, code)))
 
 
-def sample_uint8(gan, config, n, seed=0, labels=None, captions=None):
+def sample_uint8(gan, config, n, seed=0, labels=None, captions=None, code=None):
     """``to_uint8(generate_images(...))``, converted chunk by chunk so only the uint8 images are held."""
-    return np.concatenate([to_uint8(chunk) for chunk in generated_chunks(gan, config, n, seed, labels, captions=captions)])
+    chunks = generated_chunks(gan, config, n, seed, labels, captions=captions, code=code)
+    return np.concatenate([to_uint8(chunk) for chunk in chunks])

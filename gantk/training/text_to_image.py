@@ -132,7 +132,7 @@ class TextToImageGAN(GAN):
             self.batch_classes = ops.cast(data["label"], "int32")
         return super().train_step(data)
 
-    def discriminator_objective(self, real, fake, labels):
+    def discriminator_objective(self, real, fake, labels, z=None):
         real_logits, real_classes = self.judge(self.perturb(real), labels, training=True)
         fake_logits, fake_classes = self.judge(self.perturb(fake), labels, training=True)
         loss = self.loss_pair.discriminator(real_logits, fake_logits, self.real_target)
@@ -144,7 +144,7 @@ class TextToImageGAN(GAN):
             loss = loss + self.auxiliary_classifier * (self.class_loss(real_classes) + self.class_loss(fake_classes))
         return loss, real_logits, fake_logits
 
-    def generator_objective(self, real, fake, labels):
+    def generator_objective(self, real, fake, labels, z=None):
         if self.auxiliary_classifier:
             logits, classes = self.judge(self.perturb(fake), labels, training=True)
             classified = self.class_loss(classes)

@@ -17,6 +17,9 @@ variant gets them without its recipe knowing:
 - ``latent_mixture``: K, with ``latent_mixture_scale`` (default 0.1): the generator's first layer
   turns z into a draw from a uniform mixture of K separated components (``LatentMixture``; built
   by the recipes through ``gantk.nets.latent_mixture.latent_prior``).
+- ``info_code``: K, with ``info_weight`` lambda (default 1): InfoGAN's categorical code, the
+  generator's first layer (``gantk.nets.info_code``) and a code head on the discriminator's
+  features, read by ``GAN`` (Chen et al. 2016).
 - ``instance_noise``: standard deviation of Gaussian noise added to everything the discriminator
   sees in training, annealed linearly to 0 over ``instance_noise_steps`` generator updates (default:
   the run's length) (Sønderby et al. 2016; Arjovsky & Bottou 2017).
@@ -35,6 +38,7 @@ from gantk.nets.minibatch_discrimination import MinibatchDiscrimination
 from gantk.nets.spectral_norm import with_spectral_norm
 from gantk.nets.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
 from gantk.regularizers import HistoricalAveraging, r1_penalty
+from gantk.nets.info_code import with_code_head
 from gantk.replicas import replica_slice
 from gantk.training.schedule import run_length
 
@@ -150,6 +154,8 @@ def apply_to_networks(config, generator, discriminator):
     if config.minibatch_discrimination:
         layer = MinibatchDiscrimination(config.minibatch_kernels, config.minibatch_kernel_dim, name="minibatch_discrimination")
         discriminator = insert_before_logit(discriminator, layer)
+    if config.info_code:
+        discriminator = with_code_head(discriminator, config.info_code)
     targets = vbn_targets(config)
     if config.spectral_norm:
         if "discriminator" in targets:

@@ -13,9 +13,10 @@ category's drawing; a sample that mixes two categories' looks costs G.
 The code is made from the standard-normal z that training, ``gantk sample`` and the exported
 runtime all draw, as ``LatentMixture`` makes its component: z's first coordinate picks one of K
 equally likely categories through the normal CDF, shown to the generator as a one-hot, and the
-other coordinates are the noise at scale 1 (``gantk.latents.category_latents`` sets the category). Q is a ``Dense(K)`` head named ``code`` on the
-features the discriminator's logit reads; the discriminator then outputs ``[logit, code logits]``
-concatenated (``GAN.discriminate_with_code`` splits them).
+other coordinates are the noise at scale 1 (``gantk.latents.category_latents`` sets the category).
+Q is a ``Dense(K)`` head named ``code`` on the features the discriminator's logit reads; the
+discriminator then outputs ``[logit, code logits]`` concatenated (``GAN.discriminate_with_code``
+splits them).
 """
 
 import keras
@@ -48,10 +49,6 @@ class InfoCode:
     def __init__(self, prior, weight=1.0):
         self.prior = prior
         self.weight = float(weight)
-
-    @property
-    def components(self):
-        return self.prior.components
 
     def loss(self, z, code_logits):
         categories = self.prior.component(z)

@@ -58,7 +58,5 @@ class InfoCode:
 
 def info_code(config, generator):
     """The run's ``InfoCode`` (``info_code``: K, ``info_weight``: lambda), read off ``generator``'s
-    code layer; None without the option."""
-    if not config.info_code:
-        return None
+    code layer."""
     return InfoCode(generator.get_layer(PRIOR_NAME), config.info_weight)

@@ -242,8 +242,9 @@ class GAN(keras.Model):
                 self.global_mean(self.features(self.perturb(fake), labels, training=True)),
             )
         logits, code_logits = self.discriminate_with_code(self.perturb(fake), labels, training=True)
+        loss = self.loss_pair.generator(logits)
         if self.info_code is None:
-            return self.loss_pair.generator(logits)
+            return loss
         code_loss = self.code_loss(z, code_logits)
         self.code_tracker.update_state(code_loss)
-        return self.loss_pair.generator(logits) + code_loss
+        return loss + code_loss

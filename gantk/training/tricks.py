@@ -34,11 +34,11 @@ from keras import layers, ops
 
 from gantk.errors import ConfigError
 from gantk.latents import grid_labels, latent_vectors
+from gantk.nets.info_code import with_code_head
 from gantk.nets.minibatch_discrimination import MinibatchDiscrimination
 from gantk.nets.spectral_norm import with_spectral_norm
 from gantk.nets.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
 from gantk.regularizers import HistoricalAveraging, r1_penalty
-from gantk.nets.info_code import with_code_head
 from gantk.replicas import replica_slice
 from gantk.training.schedule import run_length
 

@@ -39,7 +39,7 @@ def command(run_dir, n, seed, labels, captions, code, pyramid, out):
     if pyramid:
         from gantk.training.pyramid_sampling import pyramid_uint8
 
-        images = pyramid_uint8(gan, config, n, seed=seed, labels=list(labels) or None)
+        images = pyramid_uint8(gan, config, n, seed=seed, labels=list(labels) or None, code=code)
         save_images(images, out, columns=n)
         click.echo(f"Wrote every level of {n} samples to {out}.")
         return

@@ -28,6 +28,16 @@ def point_gan(**options):
     return build_compiled_gan(with_data(config, data)), data
 
 
+def train_with_code(tmp_path, variant, *options):
+    """(a CliRunner, the run directory) of a two-step ``gantk train`` run whose history records the code's loss."""
+    run_dir = str(tmp_path / "run")
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", variant, *options, "--batch-size", "8", "--latent-dim", "8", "--steps", "2", "--quiet", "--out", run_dir])
+    assert trained.exit_code == 0, trained.output
+    assert "code_loss" in json.loads(open(os.path.join(run_dir, "history.jsonl")).readlines()[-1])
+    return runner, run_dir
+
+
 def code_accuracy(gan, z):
     """The share of G(z) whose code D's head reads as the category z picked."""
     _, code_logits = gan.discriminate_with_code(gan.generate(z))
@@ -96,8 +106,39 @@ def test_bad_options_are_one_clear_error(options, message):
 
 
 def test_variants_with_their_own_step_refuse_the_code():
-    with pytest.raises(ConfigError, match="applies to cgan, dcgan, gan, wgan, wgan-gp, not to lapgan"):
-        resolve_config("lapgan", dataset="digits", info_code=4)
+    with pytest.raises(ConfigError, match="applies to cgan, dcgan, gan, lapgan, wgan, wgan-gp, not to ssgan"):
+        resolve_config("ssgan", dataset="digits", info_code=4)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_lapgans_coarsest_level_carries_the_code_and_its_loss(arch):
+    sizes = dict(image_size=32, coarsest_size=16, level_width=3, level_batch_norm="none") if arch == "dcgan" else dict(hidden=[16, 16])
+    config = resolve_config("lapgan", info_code=3, info_weight=0.5, arch=arch, spectral_norm=True, **{**TINY, **sizes})
+    gan = build_compiled_gan(with_data(config, load_dataset("digits", image_size=config.image_size)))
+    coarsest, finer = gan.discriminator.output
+    assert coarsest.shape[-1] == 1 + 3 and finer.shape[-1] == 1
+    real = np.random.default_rng(0).uniform(-1, 1, (8, *config.image_shape)).astype(np.float32)
+    samples, lows = gan.real_levels(real)
+    z = keras.ops.convert_to_tensor(latent_vectors(8, config.latent_dim, seed=1))
+    fakes = gan.fake_levels(z, lows, None, training=True)
+    logits, code_logits = gan.level_logits_with_code(fakes, lows, None)
+    assert [tuple(x.shape) for x in logits] == [(8, 1), (8, 1)] and tuple(code_logits.shape) == (8, 3)
+    assert gan.info_code.weight == 0.5 and float(gan.code_loss(z, code_logits)) > 0
+    history = gan.fit(training_batches(load_dataset("digits", image_size=config.image_size), 8, seed=0), steps_per_epoch=2, epochs=1, verbose=0)
+    assert "code_loss" in history.history
+
+
+def test_a_lapgan_with_a_code_samples_a_category_at_every_level_and_exports_with_parity(tmp_path):
+    runner, run_dir = train_with_code(tmp_path, "lapgan", "--dataset", "digits", "--image-size", "16", "--hidden", "16", "--info-code", "4")
+    levels = str(tmp_path / "levels.npy")
+    assert runner.invoke(cli, ["sample", run_dir, "--pyramid", "--code", "3", "--n", "2", "--out", levels]).exit_code == 0
+    finest = str(tmp_path / "finest.npy")
+    assert runner.invoke(cli, ["sample", run_dir, "--code", "3", "--n", "2", "--out", finest]).exit_code == 0
+    np.testing.assert_array_equal(np.load(levels).reshape(2, 2, 16, 16, 1)[-1], np.load(finest))
+    bad = runner.invoke(cli, ["sample", run_dir, "--pyramid", "--code", "4"])
+    assert bad.exit_code == 2 and "Argument `code` must be in [0, 3]" in bad.output
+    exported = runner.invoke(cli, ["export", run_dir, "--onnx"])
+    assert exported.exit_code == 0, exported.output
 
 
 def test_a_dcgan_with_a_code_exports_to_onnx_with_parity(tmp_path):
@@ -109,16 +150,9 @@ def test_a_dcgan_with_a_code_exports_to_onnx_with_parity(tmp_path):
 
 
 def test_sample_draws_one_category_by_flag_and_refuses_a_bad_one(tmp_path):
-    run_dir = str(tmp_path / "run")
-    runner = CliRunner()
-    trained = runner.invoke(cli, [
-        "train", "gan", "--dataset", "ring8", "--hidden", "8", "--batch-size", "8", "--latent-dim", "4", "--steps", "2",
-        "--info-code", "3", "--info-weight", "0.5", "--quiet", "--out", run_dir,
-    ])
-    assert trained.exit_code == 0, trained.output
+    runner, run_dir = train_with_code(tmp_path, "gan", "--dataset", "ring8", "--hidden", "8", "--info-code", "3", "--info-weight", "0.5")
     config = json.load(open(os.path.join(run_dir, "config.json")))
     assert (config["info_code"], config["info_weight"]) == (3, 0.5)
-    assert "code_loss" in json.loads(open(os.path.join(run_dir, "history.jsonl")).readlines()[-1])
     out = str(tmp_path / "points.npy")
     assert runner.invoke(cli, ["sample", run_dir, "--code", "2", "--n", "5", "--out", out]).exit_code == 0
     bad = runner.invoke(cli, ["sample", run_dir, "--code", "3"])

@@ -74,8 +74,10 @@ def residual_discriminator(size, channels, width=64, kernel_size=5, batch_norm=T
     return keras.Model(inputs, logit, name=f"discriminator_{size}")
 
 
-def coarsest_generator(size, channels, latent_dim, hidden=(1200, 1200), num_classes=0):
-    return mlp_generator(latent_dim, (size, size, channels), hidden, num_classes=num_classes, name=f"generator_{size}")
+def coarsest_generator(size, channels, latent_dim, hidden=(1200, 1200), num_classes=0, latent_prior=None):
+    return mlp_generator(
+        latent_dim, (size, size, channels), hidden, num_classes=num_classes, latent_prior=latent_prior, name=f"generator_{size}"
+    )
 
 
 def coarsest_discriminator(size, channels, hidden=(600, 600), dropout=0.5, num_classes=0):

@@ -20,14 +20,14 @@ from gantk.zoo.architectures import check_given_options
 
 
 def check_info_code(recipe, values):
-    """InfoGAN's code (``gantk.nets.info_code``) needs the plain GAN step, a generator loss that
-    reads D's outputs, and z's first coordinate free."""
+    """InfoGAN's code (``gantk.nets.info_code``) needs the plain GAN step (LAPGAN's: its coarsest
+    level), a generator loss that reads D's outputs, and z's first coordinate free."""
     if not values["info_code"]:
         if values["info_weight"] != BY_NAME["info_weight"].default:
             raise ConfigError("Option `info_weight` needs `info_code` (the number of categories).")
         return
-    if recipe.model != "gan" or recipe.build_levels is not None:
-        plain = [name for name in zoo.names() if zoo.get(name).model == "gan" and zoo.get(name).build_levels is None]
+    if recipe.model != "gan":
+        plain = [name for name in zoo.names() if zoo.get(name).model == "gan"]
         raise ConfigError(f"Option `info_code` applies to {', '.join(plain)}, not to {recipe.name}.")
     if values["latent_mixture"]:
         raise ConfigError("Options `info_code` and `latent_mixture` both make z's first coordinate a category; choose one.")

@@ -13,11 +13,17 @@ one optimizer over every level's variables, which is the same as one optimizer p
 Adam, RMSProp and SGD update each weight from its own gradient and step count; the checkpoint
 holds every level's slots. ``generator`` is the whole pyramid as one Keras model (one latent
 vector, each level's noise a slice), so sampling and export treat it as any generator.
+
+InfoGAN's code (``info_code``, ``gantk.nets.info_code``) belongs to the coarsest level, which
+draws the layout the finer levels refine: its G reads the category from z's first coordinate
+(the first of its slice), its D carries the code head, and the code's cross-entropy joins that
+level's losses.
 """
 
 import tensorflow as tf
 from keras import metrics, ops
 
+from gantk.nets.info_code import info_code
 from gantk.nets.lapgan import compose, pyramid_discriminator, pyramid_generator
 from gantk.nets.pyramid import gaussian_pyramid, upsample
 from gantk.regularizers import r1_term, squared_gradient_norms
@@ -85,10 +91,18 @@ class LAPGAN(GAN):
             flat += [sample, low]
         return flat + ([ops.cast(labels, "int32")] if labels is not None else [])
 
+    def level_logits_with_code(self, samples, lows, labels):
+        """(every level's D logits on ``samples`` in training mode, as a list, one level included;
+        the InfoGAN code logits of the coarsest level's D, or None without a code)."""
+        logits = self.discriminator(self.discriminator_inputs(samples, lows, labels), training=True)
+        logits = list(logits) if isinstance(logits, (list, tuple)) else [logits]
+        if self.info_code is None:
+            return logits, None
+        return [logits[0][:, :1], *logits[1:]], logits[0][:, 1:]
+
     def level_logits(self, samples, lows, labels):
         """Every level's D logits on ``samples`` in training mode, as a list (one level included)."""
-        logits = self.discriminator(self.discriminator_inputs(samples, lows, labels), training=True)
-        return list(logits) if isinstance(logits, (list, tuple)) else [logits]
+        return self.level_logits_with_code(samples, lows, labels)[0]
 
     def fake_levels(self, z, lows, labels, training):
         """Each level's generated sample for the real conditions ``lows``: G_K(z_K), then G_k(z_k, l_k)."""
@@ -119,10 +133,11 @@ class LAPGAN(GAN):
         with tf.GradientTape() as tape:
             fakes = self.fake_levels(z, lows, labels, training=True)
             real_logits = self.level_logits(samples, lows, labels)
-            fake_logits = self.level_logits(fakes, lows, labels)
+            fake_logits, code_logits = self.level_logits_with_code(fakes, lows, labels)
             losses = [
                 self.loss_pair.discriminator(r, f, self.real_target) for r, f in zip(real_logits, fake_logits)
             ]
+            losses[0] = losses[0] + self.code_loss(z, code_logits)
             if self.r1_penalty:
                 norms = squared_gradient_norms(
                     lambda x: self.level_logits(x, lows, labels), samples
@@ -137,8 +152,12 @@ class LAPGAN(GAN):
         z = self.draw_latents(ops.shape(real)[0])
         with tf.GradientTape() as tape:
             fakes = self.fake_levels(z, lows, labels, training=True)
-            fake_logits = self.level_logits(fakes, lows, labels)
+            fake_logits, code_logits = self.level_logits_with_code(fakes, lows, labels)
             losses = [self.loss_pair.generator(logits) for logits in fake_logits]
+            if self.info_code is not None:
+                code_loss = self.code_loss(z, code_logits)
+                self.code_tracker.update_state(code_loss)
+                losses[0] = losses[0] + code_loss
             scaled = self.g_optimizer.scale_loss(self.replica_share(sum(losses)))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
@@ -154,4 +173,5 @@ def build_lapgan(config, levels):
         clip_discriminator=config.clip_discriminator, num_classes=levels.num_classes, seed=config.seed,
         r1_penalty=config.r1_penalty,
         average=(lambda generator: WeightAverage(generator, decay)) if decay is not None else None,
+        info_code=info_code(config, levels.generators[0]) if config.info_code else None,
     )

@@ -11,7 +11,7 @@ import numpy as np
 from gantk.errors import ConfigError, DatasetError
 from gantk.latents import latent_vectors
 from gantk.pixels import from_uint8, to_uint8
-from gantk.training.sampling import resolve_labels
+from gantk.training.sampling import coded_latents, resolve_labels
 
 
 def require_pyramid(gan, config, what):
@@ -25,10 +25,12 @@ def _latents_and_labels(gan, config, n, seed, labels):
     return latent_vectors(n, config.latent_dim, seed), resolve_labels(labels, n, config) if gan.conditional else None
 
 
-def pyramid_uint8(gan, config, n, seed=0, labels=None):
-    """uint8 [levels * n, H, W, C]: each level's image of the ``n`` latents, coarsest level first, enlarged to full size."""
+def pyramid_uint8(gan, config, n, seed=0, labels=None, code=None):
+    """uint8 [levels * n, H, W, C]: each level's image of the ``n`` latents (in InfoGAN category
+    ``code`` when given), coarsest level first, enlarged to full size."""
     require_pyramid(gan, config, "--pyramid")
     z, labels = _latents_and_labels(gan, config, n, seed, labels)
+    z = coded_latents(z, config, code)
     size = config.image_shape[0]
     enlarged = [np.repeat(np.repeat(image, size // image.shape[1], axis=1), size // image.shape[2], axis=2) for image in gan.levels(z, labels)]
     return to_uint8(np.concatenate(enlarged))

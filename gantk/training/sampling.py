@@ -62,6 +62,13 @@ def check_code(code, config):
     return code
 
 
+def coded_latents(z, config, code):
+    """``z`` moved into category ``code`` of the run's InfoGAN code (checked by ``check_code``); ``z``
+    itself when ``code`` is None."""
+    code = check_code(code, config)
+    return z if code is None else category_latents(z, config.info_code, code)
+
+
 def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK, captions=None, code=None):
     """float32 images in [-1, 1] for latents ``latent_vectors(n, latent_dim, seed)``, ``batch_size`` at a time.
 
@@ -77,11 +84,10 @@ def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK, capt
     n, seed = check_integer(n, "n", 1), check_integer(seed, "seed", 0)
     labels = resolve_labels(labels, n, config) if gan.conditional else None
     tokens = caption_tokens(captions, n, config) if captioned else None
-    code = check_code(code, config)
+    check_code(code, config)
     start = 0
     for z in latent_chunks(n, config.latent_dim, seed, batch_size):
-        if code is not None:
-            z = category_latents(z, config.info_code, code)
+        z = coded_latents(z, config, code)
         part = slice(start, start + len(z))
         condition = gan.embed(tokens[part]) if captioned else labels[part] if labels is not None else None
         yield np.asarray(gan.generate(z, condition, training=False))

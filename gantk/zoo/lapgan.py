@@ -99,6 +99,10 @@ def build_levels(config):
     d_norm = discriminator_batch_norm(config) and config.level_batch_norm == "both"
     generators += [residual_generator(s, channels, n, batch_norm=g_norm, **nets) for s, n in zip(sizes[1:], latent_sizes[1:])]
     discriminators += [residual_discriminator(s, channels, batch_norm=d_norm, **nets) for s in sizes[1:]]
+    if config.info_code:
+        from gantk.nets.info_code import with_code_head
+
+        discriminators[0] = with_code_head(discriminators[0], config.info_code)
     if config.spectral_norm:
         from gantk.nets.spectral_norm import with_spectral_norm
 
@@ -107,19 +111,25 @@ def build_levels(config):
 
 
 def coarsest_level(config, size, channels, latent_dim, num_classes):
-    """([G], [D]) of the coarsest level: the paper's densely connected nets, or with ``arch="dcgan"`` DCGAN's."""
+    """([G], [D]) of the coarsest level: the paper's densely connected nets, or with ``arch="dcgan"`` DCGAN's;
+    its G reads InfoGAN's code from z when ``info_code`` is set."""
     from gantk.nets.dcgan import dcgan_discriminator, dcgan_generator
     from gantk.nets.lapgan import coarsest_discriminator, coarsest_generator
+    from gantk.nets.latent_mixture import latent_prior
 
+    prior = latent_prior(config)
     if architecture(config) == "mlp":
         dropout = 0.5 if config.dropout is None else config.dropout
+        hidden = coarsest_hidden(config, "g", COARSEST_G_HIDDEN)
         return (
-            [coarsest_generator(size, channels, latent_dim, coarsest_hidden(config, "g", COARSEST_G_HIDDEN), num_classes)],
+            [coarsest_generator(size, channels, latent_dim, hidden, num_classes, latent_prior=prior)],
             [coarsest_discriminator(size, channels, coarsest_hidden(config, "d", COARSEST_D_HIDDEN), dropout, num_classes)],
         )
     nets = dict(width=config.width, kernel_size=DCGAN_KERNEL, num_classes=num_classes, sync_bn=config.sync_bn)
     return (
-        [dcgan_generator(latent_dim, (size, size, channels), batch_norm=config.batch_norm, name=f"generator_{size}", **nets)],
+        [dcgan_generator(
+            latent_dim, (size, size, channels), batch_norm=config.batch_norm, name=f"generator_{size}", latent_prior=prior, **nets
+        )],
         [dcgan_discriminator((size, size, channels), batch_norm=discriminator_batch_norm(config), name=f"discriminator_{size}", **nets)],
     )
 

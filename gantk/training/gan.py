@@ -124,18 +124,23 @@ class GAN(keras.Model):
         inputs = [images, ops.cast(labels, "int32")] if self.conditional else images
         return self.discriminator(inputs, training=training)
 
+    def split_code(self, outputs):
+        """(the real-or-fake logits, the InfoGAN code head's logits) of a discriminator's ``outputs``
+        (``gantk.nets.info_code.with_code_head`` puts the logit first); without a code, (``outputs``, None)."""
+        if self.info_code is None:
+            return outputs, None
+        return outputs[:, :1], outputs[:, 1:]
+
     def discriminate(self, images, labels=None, training=False):
         """D's real-or-fake logits of ``images`` (without the InfoGAN code's logits)."""
-        outputs = self.discriminator_outputs(images, labels, training)
-        return outputs if self.info_code is None else outputs[:, :1]
+        return self.split_code(self.discriminator_outputs(images, labels, training))[0]
 
     def discriminate_with_code(self, images, labels=None, training=False):
         """(D's logits, the InfoGAN code head's logits) of ``images`` from one pass; without a code,
         (``discriminate``'s logits, None)."""
         if self.info_code is None:
             return self.discriminate(images, labels, training), None
-        outputs = self.discriminator_outputs(images, labels, training)
-        return outputs[:, :1], outputs[:, 1:]
+        return self.split_code(self.discriminator_outputs(images, labels, training))
 
     def code_loss(self, z, code_logits):
         """InfoGAN's lambda * cross-entropy of the code read from G(z) (0 without a code)."""

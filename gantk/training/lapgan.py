@@ -95,10 +95,9 @@ class LAPGAN(GAN):
         """(every level's D logits on ``samples`` in training mode, as a list, one level included;
         the InfoGAN code logits of the coarsest level's D, or None without a code)."""
         logits = self.discriminator(self.discriminator_inputs(samples, lows, labels), training=True)
-        logits = list(logits) if isinstance(logits, (list, tuple)) else [logits]
-        if self.info_code is None:
-            return logits, None
-        return [logits[0][:, :1], *logits[1:]], logits[0][:, 1:]
+        coarsest, *finer = logits if isinstance(logits, (list, tuple)) else [logits]
+        coarsest, code_logits = self.split_code(coarsest)
+        return [coarsest, *finer], code_logits
 
     def level_logits(self, samples, lows, labels):
         """Every level's D logits on ``samples`` in training mode, as a list (one level included)."""

@@ -84,7 +84,6 @@ def generated_chunks(gan, config, n, seed=0, labels=None, batch_size=CHUNK, capt
     n, seed = check_integer(n, "n", 1), check_integer(seed, "seed", 0)
     labels = resolve_labels(labels, n, config) if gan.conditional else None
     tokens = caption_tokens(captions, n, config) if captioned else None
-    check_code(code, config)
     start = 0
     for z in latent_chunks(n, config.latent_dim, seed, batch_size):
         z = coded_latents(z, config, code)

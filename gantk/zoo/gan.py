@@ -10,20 +10,12 @@ from gantk.zoo import architectures
 from gantk.zoo.recipe import Recipe
 
 
-def generator(config):
-    return architectures.generator(config)
-
-
-def discriminator(config):
-    return architectures.discriminator(config)
-
-
 RECIPE = Recipe(
     name="gan",
     summary="Original GAN: MLP generator and discriminator (dropout in D), minimax or non-saturating loss.",
     paper="Goodfellow et al. 2014, arXiv:1406.2661",
-    build_generator=generator,
-    build_discriminator=discriminator,
+    build_generator=architectures.generator,
+    build_discriminator=architectures.discriminator,
     default_arch="mlp",
     defaults=dict(
         latent_dim=100, loss="non-saturating", optimizer="adam", d_learning_rate=2e-4, g_learning_rate=2e-4,

@@ -14,9 +14,6 @@ from gantk.zoo.recipe import Recipe
 
 PAPER = "Salimans et al. 2016, arXiv:1606.03498"
 
-def generator(config):
-    return architectures.generator(config)
-
 
 def discriminator(config):
     return architectures.discriminator(config, outputs=config.num_classes)
@@ -49,7 +46,7 @@ RECIPE = Recipe(
     name="ssgan",
     summary="Semi-supervised GAN: K-class discriminator (fake logit 0) learning from a few labels, feature matching.",
     paper=PAPER,
-    build_generator=generator,
+    build_generator=architectures.generator,
     build_discriminator=discriminator,
     default_arch="mlp",
     defaults=dict(

@@ -9,20 +9,12 @@ from gantk.zoo import architectures
 from gantk.zoo.recipe import Recipe
 
 
-def generator(config):
-    return architectures.generator(config)
-
-
-def discriminator(config):
-    return architectures.discriminator(config)
-
-
 RECIPE = Recipe(
     name="wgan",
     summary="Wasserstein GAN: weight-clipped critic (0.01), 5 critic steps, RMSProp 5e-5.",
     paper="Arjovsky, Chintala & Bottou 2017, arXiv:1701.07875",
-    build_generator=generator,
-    build_discriminator=discriminator,
+    build_generator=architectures.generator,
+    build_discriminator=architectures.discriminator,
     default_arch="dcgan",
     defaults=dict(
         latent_dim=100, loss="wasserstein", optimizer="rmsprop", d_learning_rate=5e-5, g_learning_rate=5e-5,

@@ -11,10 +11,6 @@ from gantk.zoo import architectures
 from gantk.zoo.recipe import Recipe
 
 
-def generator(config):
-    return architectures.generator(config)
-
-
 def discriminator(config):
     return architectures.discriminator(config, batch_norm=False)
 
@@ -29,7 +25,7 @@ RECIPE = Recipe(
     name="wgan-gp",
     summary="WGAN-GP: gradient penalty 10 on random interpolates, 5 critic steps, Adam 1e-4 (0.5, 0.9).",
     paper="Gulrajani et al. 2017, arXiv:1704.00028",
-    build_generator=generator,
+    build_generator=architectures.generator,
     build_discriminator=discriminator,
     default_arch="dcgan",
     regularizers=regularizers,

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from gantk.errors import GantkError
-from gantk.metrics.validation import as_matrix
+from gantk.metrics.validation import as_matrix, feature_pair
 
 EPSILON = 1e-6
 _SQRTM_RESIDUAL_TOLERANCE = 1e-3
@@ -34,13 +34,7 @@ def feature_statistics(features):
 
 def frechet_distance(real_features, fake_features):
     """Return the Frechet distance (the FID on Inception features) of two ``(n, d)`` sets."""
-    real_features = as_matrix(real_features, "real_features")
-    fake_features = as_matrix(fake_features, "fake_features")
-    if real_features.shape[1] != fake_features.shape[1]:
-        raise GantkError(
-            "Argument `fake_features` must have as many columns as `real_features` "
-            f"({real_features.shape[1]}). Received: fake_features.shape={fake_features.shape}"
-        )
+    real_features, fake_features = feature_pair(real_features, fake_features)
     return frechet_distance_from_statistics(
         *feature_statistics(real_features), *feature_statistics(fake_features)
     )

@@ -16,8 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gantk.errors import GantkError
-from gantk.metrics.validation import as_matrix, check_integer
+from gantk.metrics.validation import check_integer, feature_pair
 
 
 class KernelInceptionDistance(NamedTuple):
@@ -39,13 +38,7 @@ def kernel_inception_distance(
 
     ``subset_size`` is clipped to the smaller of the two sample counts.
     """
-    real = as_matrix(real_features, "real_features")
-    fake = as_matrix(fake_features, "fake_features")
-    if real.shape[1] != fake.shape[1]:
-        raise GantkError(
-            "Argument `fake_features` must have as many columns as `real_features` "
-            f"({real.shape[1]}). Received: fake_features.shape={fake.shape}"
-        )
+    real, fake = feature_pair(real_features, fake_features)
     check_integer(num_subsets, "num_subsets", minimum=1)
     check_integer(subset_size, "subset_size", minimum=2)
     size = min(int(subset_size), real.shape[0], fake.shape[0])

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gantk.errors import GantkError
-from gantk.metrics.validation import as_matrix, is_integer
+from gantk.metrics.validation import feature_pair, is_integer
 
 
 class PrecisionRecall(NamedTuple):
@@ -28,13 +28,7 @@ class PrecisionRecall(NamedTuple):
 
 def precision_recall(real_features, fake_features, k=3, batch_size=1000):
     """Return the :class:`PrecisionRecall` of ``(n, d)`` fake features against real features."""
-    real = as_matrix(real_features, "real_features", keep_float32=True)
-    fake = as_matrix(fake_features, "fake_features", keep_float32=True)
-    if real.shape[1] != fake.shape[1]:
-        raise GantkError(
-            "Argument `fake_features` must have as many columns as `real_features` "
-            f"({real.shape[1]}). Received: fake_features.shape={fake.shape}"
-        )
+    real, fake = feature_pair(real_features, fake_features, keep_float32=True)
     smallest = min(real.shape[0], fake.shape[0])
     if not is_integer(k) or not 1 <= k < smallest:
         raise GantkError(

@@ -1,4 +1,4 @@
-"""The input checks every measure shares: feature matrices and integer arguments."""
+"""The input checks every measure shares: feature matrices, real and fake feature pairs, and integer arguments."""
 
 import numbers
 
@@ -36,3 +36,15 @@ def as_matrix(values, name, min_rows=2, rows="num_samples", columns="num_feature
             f"Received: {name} with {array.size - np.isfinite(array).sum()} non-finite values"
         )
     return array
+
+
+def feature_pair(real_features, fake_features, keep_float32=False):
+    """``(real, fake)`` as ``as_matrix`` arrays with the same number of columns, or one clear error."""
+    real = as_matrix(real_features, "real_features", keep_float32=keep_float32)
+    fake = as_matrix(fake_features, "fake_features", keep_float32=keep_float32)
+    if real.shape[1] != fake.shape[1]:
+        raise GantkError(
+            "Argument `fake_features` must have as many columns as `real_features` "
+            f"({real.shape[1]}). Received: fake_features.shape={fake.shape}"
+        )
+    return real, fake

@@ -141,6 +141,7 @@ OPTIONS = (
     # Networks.
     Option("latent_dim", int, 100, "Size of the noise vector z.", group="networks", minimum=1),
     Option("width", int, 64, "Channels of the convolutional networks' widest-resolution layer; doubled at each halving.", group="networks", minimum=1),
+    Option("d_width", int, None, "Channels of the convolutional discriminator's (critic's, encoder's) widest-resolution layer (default: --width); lapgan: of its coarsest level's.", group="networks", minimum=1),
     Option("kernel_size", int, 4, "Convolution kernel size of the DCGAN networks.", group="networks", minimum=1, flag=False),
     Option("batch_norm", bool, True, "BatchNorm in the DCGAN networks.", group="networks", flag=False, paper="Radford et al. 2015, arXiv:1511.06434"),
     Option("arch", str, None, "Networks of gan, cgan, ssgan (default mlp), wgan, wgan-gp, vae, ae (default dcgan); point data always uses mlp; lapgan: of its coarsest level (default mlp, the paper's; dcgan needs --coarsest-size 16 or more).", group="networks", choices=("mlp", "dcgan")),

@@ -213,14 +213,15 @@ def level_layers(model, kind):
 
 def test_a_dcgan_coarsest_level_and_the_finer_levels_width_and_batch_norm():
     config, data = tiny_config(
-        "lapgan", image_size=32, coarsest_size=16, arch="dcgan", width=4, level_width=3, level_batch_norm="generator",
+        "lapgan", image_size=32, coarsest_size=16, arch="dcgan", width=4, d_width=5, level_width=3, level_batch_norm="generator",
         class_conditional=True, batch_size=4,
     )
     gan = build_compiled_gan(config)
     coarse_g, fine_g = gan.level_generators(inference=False)
     coarse_d, fine_d = (gan.discriminator.get_layer(f"discriminator_{size}") for size in (16, 32))
     assert len(level_layers(coarse_g, "Dense")) == 1 and len(level_layers(coarse_g, "Conv2DTranspose")) == 2
-    assert [layer.filters for layer in level_layers(coarse_d, "Conv2D")] == [4, 8]
+    assert [layer.filters for layer in level_layers(coarse_g, "Conv2DTranspose")] == [4, 1]
+    assert [layer.filters for layer in level_layers(coarse_d, "Conv2D")] == [5, 10]
     assert [layer.filters for layer in level_layers(fine_g, "Conv2D")] == [3, 3, 1]
     assert [layer.filters for layer in level_layers(fine_d, "Conv2D")] == [3, 6]
     assert level_layers(fine_g, "BatchNormalization") and not level_layers(fine_d, "BatchNormalization")

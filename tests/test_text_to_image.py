@@ -350,6 +350,18 @@ def test_pretraining_learns_and_is_cached_per_setting(tmp_path, monkeypatch):
         assert text_pretraining.cache_folder(other) != text_pretraining.cache_folder(config)
 
 
+def test_d_width_sets_the_matching_aware_discriminator():
+    from gantk.training.config import resolve_config
+    from gantk.zoo.gan_cls import discriminator
+
+    def convolutions(**widths):
+        config = resolve_config("gan-cls", dataset="shapes", image_size=16, text_encoder="attributes", **widths)
+        return [layer.filters for layer in discriminator(config).layers if type(layer).__name__ == "Conv2D"]
+
+    assert convolutions(width=4) == [4, 8, 8]
+    assert convolutions(width=4, d_width=6) == [6, 12, 12]
+
+
 def test_captioned_variants_need_captions():
     from gantk.errors import GantkError
 

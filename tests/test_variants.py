@@ -70,6 +70,15 @@ def test_variant_trains_on_its_data(variant, dataset, overrides):
     assert tuple(gan.generate(z, labels).shape) == (3, *config.image_shape)
 
 
+def test_d_width_sets_the_discriminator_and_leaves_the_generator_at_width():
+    config, data = tiny("dcgan", "digits", width=4, d_width=6)
+    gan, history = train_two_steps(config, data)
+    convolutions = [layer.filters for layer in gan.discriminator.layers if type(layer).__name__ == "Conv2D"]
+    transposed = [layer.filters for layer in gan.generator.layers if type(layer).__name__ == "Conv2DTranspose"]
+    assert convolutions == [6, 12] and transposed == [4, 1]
+    assert np.isfinite(history["d_loss"][-1])
+
+
 def test_paper_settings_of_the_recipes():
     gan_config, _ = tiny("gan", "ring8")
     assert gan_config.loss == "non-saturating" and gan_config.dropout > 0
@@ -109,6 +118,7 @@ def test_bad_architecture_and_data_kind_are_refused():
     ("lapgan", dict(image_size=32, arch="dcgan", coarsest_size=16, dropout=0.2), "Option `dropout`"),
     ("gan", dict(width=32), "Option `width` shapes the convolutional networks, and this gan run builds MLPs; drop it, set the MLP with --hidden, or use --arch dcgan."),
     ("cgan", dict(kernel_size=3), "Option `kernel_size` shapes the convolutional networks"),
+    ("gan", dict(d_width=8), "Option `d_width` shapes the convolutional networks, and this gan run builds MLPs"),
     ("vae", dict(dataset="ring8", image_size=None, width=8), "Option `width` shapes the convolutional networks, and this vae run builds MLPs; drop it."),
     ("gan", dict(dataset="ring8", image_size=32), "Option `image_size` sets the images, and dataset 'ring8' holds points; drop it."),
     ("dcgan", dict(image_size=8), "The dcgan run's convolutional networks need images of 16x16 or more, and its images are 8x8; set --image-size 16."),

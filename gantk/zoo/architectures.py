@@ -13,7 +13,7 @@ ARCHITECTURES = ("mlp", "dcgan")
 DEFAULT_HIDDEN = [256, 256]
 MLP_OPTIONS = ("hidden", "g_hidden", "d_hidden", "dropout", "weight_norm", "g_batch_norm")
 """Options that only the MLP networks read."""
-CONVOLUTIONAL_OPTIONS = ("width", "kernel_size")
+CONVOLUTIONAL_OPTIONS = ("width", "d_width", "kernel_size")
 """Options that only the convolutional networks read."""
 IMAGE_OPTIONS = ("image_size", "channels")
 """Options that only image data reads."""
@@ -132,12 +132,17 @@ def discriminator(config, num_classes=0, batch_norm=None, features=None, outputs
     return convolutional_discriminator(config, num_classes, batch_norm, features, outputs, name)
 
 
+def discriminator_width(config):
+    """The convolutional discriminator's widest-resolution channels: ``d_width``, else ``width``."""
+    return config.d_width or config.width
+
+
 def convolutional_discriminator(config, num_classes=0, batch_norm=None, features=None, outputs=1, name="discriminator"):
     """The DCGAN discriminator with the run's settings; ``batch_norm`` overrides ``discriminator_batch_norm``."""
     from gantk.nets.dcgan import dcgan_discriminator
 
     return dcgan_discriminator(
-        config.image_shape, width=config.width, kernel_size=config.kernel_size,
+        config.image_shape, width=discriminator_width(config), kernel_size=config.kernel_size,
         batch_norm=discriminator_batch_norm(config) if batch_norm is None else batch_norm,
         num_classes=num_classes, features=features, sync_bn=config.sync_bn, outputs=outputs,
         projection=config.projection, name=name,

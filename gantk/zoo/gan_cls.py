@@ -16,7 +16,7 @@ WEIGHT`` adds TAC-GAN's classifier of the dataset's class label to D (Dash et al
 import dataclasses
 
 from gantk.errors import ConfigError
-from gantk.zoo.architectures import discriminator_batch_norm
+from gantk.zoo.architectures import discriminator_batch_norm, discriminator_width
 from gantk.zoo.recipe import Recipe
 
 PAPER = "Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016, arXiv:1605.05396"
@@ -80,7 +80,7 @@ def discriminator(config):
         raise ConfigError(f"Option `auxiliary_classifier` classifies the dataset's labels; dataset {config.dataset!r} has none.")
 
     return text_discriminator(
-        config.image_shape, embedding_dim(config), width=config.width, kernel_size=config.kernel_size,
+        config.image_shape, embedding_dim(config), width=discriminator_width(config), kernel_size=config.kernel_size,
         batch_norm=discriminator_batch_norm(config), sync_bn=config.sync_bn, projection=config.projection,
         classes=config.num_classes if config.auxiliary_classifier else 0,
     )

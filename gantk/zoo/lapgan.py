@@ -17,7 +17,7 @@ convolution. ``latent_dim`` is the whole pyramid's latent vector, of which each 
 
 from gantk.errors import ConfigError
 from gantk.options import CONVOLUTIONAL_MIN_SIZE
-from gantk.zoo.architectures import architecture, discriminator_batch_norm
+from gantk.zoo.architectures import architecture, discriminator_batch_norm, discriminator_width
 from gantk.zoo.recipe import Levels, Recipe
 
 COARSEST_G_HIDDEN, COARSEST_D_HIDDEN = [1200, 1200], [600, 600]
@@ -125,12 +125,16 @@ def coarsest_level(config, size, channels, latent_dim, num_classes):
             [coarsest_generator(size, channels, latent_dim, hidden, num_classes, latent_prior=prior)],
             [coarsest_discriminator(size, channels, coarsest_hidden(config, "d", COARSEST_D_HIDDEN), dropout, num_classes)],
         )
-    nets = dict(width=config.width, kernel_size=DCGAN_KERNEL, num_classes=num_classes, sync_bn=config.sync_bn)
+    nets = dict(kernel_size=DCGAN_KERNEL, num_classes=num_classes, sync_bn=config.sync_bn)
     return (
         [dcgan_generator(
-            latent_dim, (size, size, channels), batch_norm=config.batch_norm, name=f"generator_{size}", latent_prior=prior, **nets
+            latent_dim, (size, size, channels), width=config.width, batch_norm=config.batch_norm, name=f"generator_{size}",
+            latent_prior=prior, **nets,
         )],
-        [dcgan_discriminator((size, size, channels), batch_norm=discriminator_batch_norm(config), name=f"discriminator_{size}", **nets)],
+        [dcgan_discriminator(
+            (size, size, channels), width=discriminator_width(config), batch_norm=discriminator_batch_norm(config),
+            name=f"discriminator_{size}", **nets,
+        )],
     )
 
 

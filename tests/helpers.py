@@ -47,3 +47,8 @@ def trained_briefly(gan, config, data, steps=2):
     history = gan.fit(tiny_batches(config, data), steps_per_epoch=steps, epochs=1, verbose=0).history
     assert all(np.isfinite(values[-1]) for values in history.values()), history
     return history
+
+
+def filters_of(model, layer_type):
+    """The ``filters`` of ``model``'s layers whose class is named ``layer_type`` (e.g. ``"Conv2D"``), in order."""
+    return [layer.filters for layer in model.layers if type(layer).__name__ == layer_type]

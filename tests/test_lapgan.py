@@ -25,7 +25,7 @@ from gantk.training.checkpoint import latest_checkpoint
 from gantk.training.run import load_run, train
 from gantk.training.sampling import sample_uint8
 
-from helpers import tiny_config
+from helpers import filters_of, tiny_config
 
 LAPGAN = dict(dataset="digits", image_size=16, width=4, batch_size=4, latent_dim=8, seed=0)
 SMALL = {"hidden": [16, 16]}
@@ -220,10 +220,8 @@ def test_a_dcgan_coarsest_level_and_the_finer_levels_width_and_batch_norm():
     coarse_g, fine_g = gan.level_generators(inference=False)
     coarse_d, fine_d = (gan.discriminator.get_layer(f"discriminator_{size}") for size in (16, 32))
     assert len(level_layers(coarse_g, "Dense")) == 1 and len(level_layers(coarse_g, "Conv2DTranspose")) == 2
-    assert [layer.filters for layer in level_layers(coarse_g, "Conv2DTranspose")] == [4, 1]
-    assert [layer.filters for layer in level_layers(coarse_d, "Conv2D")] == [5, 10]
-    assert [layer.filters for layer in level_layers(fine_g, "Conv2D")] == [3, 3, 1]
-    assert [layer.filters for layer in level_layers(fine_d, "Conv2D")] == [3, 6]
+    assert filters_of(coarse_g, "Conv2DTranspose") == [4, 1] and filters_of(coarse_d, "Conv2D") == [5, 10]
+    assert filters_of(fine_g, "Conv2D") == [3, 3, 1] and filters_of(fine_d, "Conv2D") == [3, 6]
     assert level_layers(fine_g, "BatchNormalization") and not level_layers(fine_d, "BatchNormalization")
     assert level_layers(coarse_g, "BatchNormalization") and level_layers(coarse_d, "BatchNormalization")
     gan.fit(training_batches(data, 4, seed=0), steps_per_epoch=1, epochs=1, verbose=0, shuffle=False)

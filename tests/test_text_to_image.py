@@ -18,7 +18,7 @@ from gantk.data import captions as grammar
 from gantk.data.shapes import shapes_arrays
 from gantk.errors import InputValueError
 from gantk.tokenizer import MAX_LENGTH, UnknownWordError, build_vocabulary, encode, words
-from helpers import tiny_config, trained_briefly
+from helpers import filters_of, tiny_config, trained_briefly
 
 SETTINGS = ["--dataset", "shapes", "--image-size", "16", "--width", "4", "--batch-size", "8", "--latent-dim", "8"]
 CAPTION = "A small red circle in the top left on white"
@@ -356,7 +356,7 @@ def test_d_width_sets_the_matching_aware_discriminator():
 
     def convolutions(**widths):
         config = resolve_config("gan-cls", dataset="shapes", image_size=16, text_encoder="attributes", **widths)
-        return [layer.filters for layer in discriminator(config).layers if type(layer).__name__ == "Conv2D"]
+        return filters_of(discriminator(config), "Conv2D")
 
     assert convolutions(width=4) == [4, 8, 8]
     assert convolutions(width=4, d_width=6) == [6, 12, 12]

@@ -24,7 +24,7 @@ from gantk.training.config import resolve_config
 from gantk.training.gan import GAN
 from gantk.training.run import check_labels, with_data
 
-from helpers import tiny_settings
+from helpers import filters_of, tiny_settings
 
 POINTS = dict(batch_size=8, latent_dim=8, seed=0, hidden=[16, 16])
 
@@ -73,9 +73,7 @@ def test_variant_trains_on_its_data(variant, dataset, overrides):
 def test_d_width_sets_the_discriminator_and_leaves_the_generator_at_width():
     config, data = tiny("dcgan", "digits", width=4, d_width=6)
     gan, history = train_two_steps(config, data)
-    convolutions = [layer.filters for layer in gan.discriminator.layers if type(layer).__name__ == "Conv2D"]
-    transposed = [layer.filters for layer in gan.generator.layers if type(layer).__name__ == "Conv2DTranspose"]
-    assert convolutions == [6, 12] and transposed == [4, 1]
+    assert filters_of(gan.discriminator, "Conv2D") == [6, 12] and filters_of(gan.generator, "Conv2DTranspose") == [4, 1]
     assert np.isfinite(history["d_loss"][-1])
 
 

@@ -9,6 +9,7 @@ This module imports no TensorFlow, so a bad value is refused before anything hea
 """
 
 import math
+from itertools import combinations
 from dataclasses import dataclass
 
 from gantk.errors import ConfigError
@@ -128,6 +129,9 @@ class Option:
 
 SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
 REED = "Reed et al. 2016, arXiv:1605.05396"
+DIFF_AUGMENT_POLICIES = tuple(
+    ",".join(c) for n in (1, 2, 3) for c in combinations(("color", "translation", "cutout"), n)
+)
 
 OPTIONS = (
     # What to train on.
@@ -204,6 +208,7 @@ OPTIONS = (
     Option("reference_batch_size", int, 64, "Size of virtual batch normalization's reference batch.", group="tricks", minimum=1, flag=False, paper=SALIMANS),
     Option("instance_noise", float, None, "Gaussian noise on D's inputs, STD annealed linearly to 0 over the run.", group="tricks", minimum=0, open_min=True, metavar="STD", paper="Sonderby et al. 2016, arXiv:1610.04490"),
     Option("instance_noise_steps", int, None, "Generator updates over which instance noise anneals (default: the run).", group="tricks", minimum=1, flag=False),
+    Option("diff_augment", str, None, "DiffAugment: the same random, differentiable colour, translation and/or cutout on real and generated images wherever D sees them, so D cannot memorise pixels.", group="tricks", choices=DIFF_AUGMENT_POLICIES, metavar="POLICY", accepts="color, translation, cutout or several of them comma-separated in that order, e.g. translation,cutout", paper="Zhao et al. 2020, arXiv:2006.10738"),
     Option("spectral_norm", bool, False, "Every Dense and Conv2D layer of D divided by its largest singular value (the DCGAN D then has no BatchNorm).", group="tricks", paper="Miyato et al. 2018, arXiv:1802.05957"),
     Option("r1_penalty", float, None, "Penalty GAMMA/2 * E||grad D(x)||^2 on real data.", group="tricks", minimum=0, open_min=True, metavar="GAMMA", paper="Mescheder et al. 2018, arXiv:1801.04406"),
     Option("latent_mixture", int, None, "z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes.", group="tricks", minimum=2, metavar="K", accepts="a whole number of components >= 2", paper="Gurumurthy et al. 2017 (DeLiGAN), arXiv:1706.02071"),

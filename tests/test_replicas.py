@@ -101,6 +101,11 @@ def test_r1_penalty_is_scaled_for_the_global_batch():
     assert_same_step(*one_step_both_ways(config, data))
 
 
+def test_diff_augment_draws_the_same_transformations_on_two_replicas():
+    config, data = tiny_config("dcgan", diff_augment="color,translation,cutout", batch_norm=False, **SGD)
+    assert_same_step(*one_step_both_ways(config, data))
+
+
 def test_batch_norm_is_per_replica_unless_synchronised():
     config, data = tiny_config("dcgan", batch_norm=True, **SGD)
     single, mirrored, _, _ = one_step_both_ways(config, data)

@@ -212,10 +212,11 @@ ALL_TRICKS = {
     "instance_noise": 0.1,
     "instance_noise_steps": 4,
     "r1_penalty": 1.0,
+    "diff_augment": "color,translation,cutout",
 }
 
 
-@pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty"])
+@pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "diff_augment"])
 def test_each_trick_trains_two_steps(option):
     options = {key: value for key, value in ALL_TRICKS.items() if key.startswith(option)}
     config, data, gan = tiny_gan(**options, reference_batch_size=8, label_smoothing=0.9)
@@ -259,18 +260,19 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "train", "dcgan", "--dataset", "digits", "--image-size", "16", "--width", "4", "--batch-size", "8",
         "--latent-dim", "8", "--steps", "1", "--quiet", "--out", str(run_dir), "--label-smoothing", "0.9",
         "--minibatch-discrimination", "--historical-averaging", "0.01", "--virtual-batch-norm", "--instance-noise", "0.1",
-        "--r1-penalty", "2",
+        "--r1-penalty", "2", "--diff-augment", "translation,cutout",
     ])
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
     assert config["label_smoothing"] == 0.9
     minibatch = ("minibatch_discrimination", "minibatch_kernels", "minibatch_kernel_dim")
     assert [config[k] for k in minibatch] == [True, 100, 5]
-    assert {k: config[k] for k in ("historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty")} == {
+    assert {k: config[k] for k in ("historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "diff_augment")} == {
         "historical_averaging": 0.01,
         "virtual_batch_norm": "generator",
         "instance_noise": 0.1,
         "r1_penalty": 2.0,
+        "diff_augment": "translation,cutout",
     }
     bad = CliRunner().invoke(cli, ["train", "dcgan", "--virtual-batch-norm", "critic"])
     assert bad.exit_code == 2 and "critic" in bad.output

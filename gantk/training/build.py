@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from gantk import zoo
 from gantk.training import tricks
+from gantk.training.diff_augment import diff_augment
 from gantk.data.pipeline import tensorflow_seed
 from gantk.nets.info_code import info_code
 from gantk.training.models import MODELS
@@ -48,6 +49,7 @@ def build_gan(config):
         num_classes=config.num_classes if recipe.conditional else 0,
         seed=config.seed,
         instance_noise=tricks.instance_noise(config),
+        augment=diff_augment(config),
         average=WeightAverage(generator, decay) if decay is not None else None,
         **recipe.model_options(config),
         **({"info_code": info_code(config, generator)} if config.info_code else {}),

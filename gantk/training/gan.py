@@ -46,6 +46,7 @@ class GAN(keras.Model):
         num_classes=0,
         seed=0,
         instance_noise=None,
+        augment=None,
         average=None,
         info_code=None,
         **kwargs,
@@ -63,6 +64,7 @@ class GAN(keras.Model):
         self.num_classes = int(num_classes)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.instance_noise = instance_noise
+        self.augment = augment
         self.average = average
         self.info_code = info_code
         self.feature_extractor = feature_model(discriminator) if self.loss_pair.matches_features else None
@@ -151,7 +153,9 @@ class GAN(keras.Model):
         return replica_slice(lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator), batch_size)
 
     def perturb(self, images):
-        """What the discriminator sees in training: ``images``, plus instance noise when enabled."""
+        """What the discriminator sees in training: ``images``, augmented (DiffAugment) and with instance noise when enabled."""
+        if self.augment is not None:
+            images = self.augment(self, images)
         return images if self.instance_noise is None else self.instance_noise(self, images)
 
     def global_mean(self, values):

@@ -15,7 +15,7 @@ MLP_OPTIONS = ("hidden", "g_hidden", "d_hidden", "dropout", "weight_norm", "g_ba
 """Options that only the MLP networks read."""
 CONVOLUTIONAL_OPTIONS = ("width", "d_width", "kernel_size")
 """Options that only the convolutional networks read."""
-IMAGE_OPTIONS = ("image_size", "channels")
+IMAGE_OPTIONS = ("image_size", "channels", "diff_augment")
 """Options that only image data reads."""
 
 
@@ -44,7 +44,7 @@ def check_given_options(config, given):
     if config.is_points:
         for name in IMAGE_OPTIONS:
             if name in given:
-                raise ConfigError(f"Option `{name}` sets the images, and dataset {config.dataset!r} holds points; drop it.")
+                raise ConfigError(f"Option `{name}` is for images, and dataset {config.dataset!r} holds points; drop it.")
     unread = [name for name in MLP_OPTIONS if given.get(name)]
     if unread and not builds_mlp(config):
         remedy = "drop it or use --arch mlp" if recipe.default_arch else "drop it"

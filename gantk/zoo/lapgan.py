@@ -27,7 +27,7 @@ PAPER = "Denton, Chintala, Szlam & Fergus 2015, arXiv:1506.05751"
 
 UNSUPPORTED = (
     "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "latent_mixture",
-    "instance_noise",
+    "instance_noise", "diff_augment",
 )
 
 

@@ -1,0 +1,90 @@
+"""DiffAugment (Zhao et al. 2020): each transformation's effect, its gradient, and where it is refused."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gantk.errors import ConfigError
+from gantk.training.config import resolve_config
+from gantk.training.diff_augment import DiffAugment
+
+RNG = np.random.default_rng(0)
+
+
+class Seeded:
+    """What ``DiffAugment`` reads of a GAN: its seed generator."""
+
+    def __init__(self, seed=0):
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+
+def shifted(image, rows, columns):
+    """``image`` moved down by ``rows`` and right by ``columns``, zero where nothing moved in."""
+    out = np.zeros_like(image)
+    height, width = image.shape[:2]
+    for i in range(height):
+        for j in range(width):
+            if 0 <= i - rows < height and 0 <= j - columns < width:
+                out[i, j] = image[i - rows, j - columns]
+    return out
+
+
+def test_translation_shifts_each_sample_by_at_most_an_eighth_of_its_side():
+    images = RNG.random((16, 16, 16, 3)).astype("float32")
+    out = np.asarray(DiffAugment("translation")(Seeded(), images))
+    moves = []
+    for image, moved in zip(images, out):
+        found = [(r, c) for r in range(-2, 3) for c in range(-2, 3) if np.array_equal(shifted(image, r, c), moved)]
+        assert len(found) == 1
+        moves.append(found[0])
+    assert len(set(moves)) > 4, "each sample draws its own shift"
+
+
+def test_cutout_zeroes_one_square_of_half_the_side_clipped_at_the_edges():
+    images = RNG.random((16, 16, 16, 3)).astype("float32") + 1.0
+    out = np.asarray(DiffAugment("cutout")(Seeded(), images))
+    for image, cut in zip(images, out):
+        holes = np.argwhere(cut[..., 0] == 0)
+        assert (cut[..., 0] == 0)[..., None].repeat(3, -1).tolist() == (cut == 0).tolist()
+        rows, columns = np.unique(holes[:, 0]), np.unique(holes[:, 1])
+        assert len(holes) == len(rows) * len(columns), "the hole is a rectangle"
+        assert 1 <= len(rows) <= 8 and 1 <= len(columns) <= 8
+        assert np.array_equal(cut[cut != 0], image[cut != 0])
+
+
+def test_color_moves_a_flat_picture_by_its_brightness_draw_alone():
+    """Saturation and contrast scale a picture's deviation from its mean, which a flat picture lacks."""
+    images = np.full((64, 8, 8, 3), 0.2, "float32")
+    out = np.asarray(DiffAugment("color")(Seeded(), images))
+    offsets = out[:, 0, 0, 0] - 0.2
+    np.testing.assert_allclose(out, np.broadcast_to(0.2 + offsets[:, None, None, None], out.shape), atol=1e-6)
+    assert offsets.min() >= -0.5 and offsets.max() <= 0.5 and offsets.std() > 0.2
+
+
+def test_the_generator_learns_through_every_transformation():
+    images = tf.constant(RNG.random((8, 16, 16, 3)).astype("float32"))
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        score = tf.reduce_sum(DiffAugment("color,translation,cutout")(Seeded(), images) ** 2)
+    gradient = tape.gradient(score, images).numpy()
+    assert np.isfinite(gradient).all() and np.count_nonzero(gradient) > gradient.size // 4
+
+
+def test_the_same_seed_draws_the_same_augmentation_in_bfloat16():
+    images = RNG.random((4, 16, 16, 3)).astype("float32")
+    first = DiffAugment("color,translation,cutout")(Seeded(3), tf.cast(images, "bfloat16"))
+    second = DiffAugment("color,translation,cutout")(Seeded(3), tf.cast(images, "bfloat16"))
+    assert first.dtype == tf.bfloat16
+    np.testing.assert_array_equal(first.numpy(), second.numpy())
+
+
+@pytest.mark.parametrize("variant, settings, message", [
+    ("dcgan", dict(diff_augment="cutout,translation"), "Option `diff_augment` (--diff-augment) must be color, translation, cutout or several"),
+    ("lapgan", dict(diff_augment="translation"), "The lapgan variant does not take option `diff_augment`"),
+])
+def test_a_policy_gantk_cannot_apply_is_refused(variant, settings, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_config(variant, dataset="digits", image_size=16, **settings)

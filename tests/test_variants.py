@@ -112,6 +112,8 @@ def test_bad_architecture_and_data_kind_are_refused():
     ("gan", dict(arch="dcgan", hidden=[64]), "this gan run builds convolutional ones; drop it or use --arch mlp."),
     ("wgan", dict(dropout=0.3), "Option `dropout`"),
     ("vae", dict(hidden=[32]), "Option `hidden`"),
+    ("vae", dict(r1_penalty=1.0), "Option `r1_penalty` acts on a discriminator's update, and the vae variant trains an encoder and a decoder without one; drop it."),
+    ("ae", dict(diff_augment="cutout"), "Option `diff_augment` acts on a discriminator's update"),
     ("ssgan", dict(arch="dcgan", dropout=0.2), "Option `dropout`"),
     ("lapgan", dict(image_size=32, arch="dcgan", coarsest_size=16, dropout=0.2), "Option `dropout`"),
     ("gan", dict(width=32), "Option `width` shapes the convolutional networks, and this gan run builds MLPs; drop it, set the MLP with --hidden, or use --arch dcgan."),

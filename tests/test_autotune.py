@@ -106,7 +106,7 @@ def test_the_cached_choice_is_reused_without_measuring(plan, tmp_path):
 
 
 @pytest.mark.parametrize("change", [
-    {"config": {"width": 8}}, {"config": {"batch_size": 16}}, {"config": {"image_size": 32}},
+    {"config": {"width": 8}}, {"config": {"batch_size": 16}}, {"config": {"image_size": 32}}, {"config": {"diff_augment": "cutout"}},
     {"machine": {**MACHINE, "tensorflow": "2.22.0"}}, {"machine": {**MACHINE, "isa": ["avx2", "avx512f", "fma"]}},
     {"machine": {**MACHINE, "environment": {"ONEDNN_MAX_CPU_ISA": "AVX2"}}}, {"machine": {**MACHINE, "cpu_model": "Other"}},
 ])
@@ -115,6 +115,14 @@ def test_another_model_or_machine_measures_again(plan, change):
     again = FakeProbe()
     plan(config_of(**change.get("config", {})), again, machine=change.get("machine", MACHINE))
     assert len(again.calls) == 2
+
+
+def test_the_cache_key_leaves_out_settings_at_their_defaults():
+    """A setting added to gantk later, at its default, must not make every cached model measure again."""
+    signature = autotune.model_signature(config_of())
+    assert "diff_augment" not in signature and "info_code" not in signature
+    assert {"variant", "width", "batch_size", "image_shape"} <= signature.keys()
+    assert autotune.model_signature(config_of(diff_augment="cutout"))["diff_augment"] == "cutout"
 
 
 def test_retune_variable_measures_again(plan):

@@ -112,11 +112,16 @@ def candidates(config, environ=None, flags=None):
     return [candidate for candidate in every if candidate != EMULATED_BF16] or every
 
 
+NAMED = ("variant", "image_shape", "width", "batch_size")
+"""Settings a cache file's name shows (``config_name``), kept in the signature even at their defaults."""
+
+
 def model_signature(config):
-    """The settings that decide what one training step of ``config`` costs."""
+    """The settings that decide what one training step of ``config`` costs; those at their declared
+    default are left out, so an option gantk adds later does not change the key of every cached model."""
     return {
         name: value for name, value in sorted(config.to_dict().items())
-        if BY_NAME[name].on_resume == "fixed" and name not in COST_FREE
+        if BY_NAME[name].on_resume == "fixed" and name not in COST_FREE and (name in NAMED or value != BY_NAME[name].default)
     }
 
 

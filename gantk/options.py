@@ -9,8 +9,8 @@ This module imports no TensorFlow, so a bad value is refused before anything hea
 """
 
 import math
-from itertools import combinations
 from dataclasses import dataclass
+from itertools import combinations
 
 from gantk.errors import ConfigError
 

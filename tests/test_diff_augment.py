@@ -8,8 +8,11 @@ import pytest
 import tensorflow as tf
 
 from gantk.errors import ConfigError
+from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
 from gantk.training.diff_augment import DiffAugment
+
+from helpers import tiny_config, trained_briefly
 
 RNG = np.random.default_rng(0)
 
@@ -79,6 +82,14 @@ def test_the_same_seed_draws_the_same_augmentation_in_bfloat16():
     second = DiffAugment("color,translation,cutout")(Seeded(3), tf.cast(images, "bfloat16"))
     assert first.dtype == tf.bfloat16
     np.testing.assert_array_equal(first.numpy(), second.numpy())
+
+
+@pytest.mark.parametrize("variant", ["cgan", "ssgan", "gan-int"])
+def test_the_conditional_semi_supervised_and_text_discriminators_train_on_augmented_images(variant):
+    config, data = tiny_config(variant, diff_augment="color,translation,cutout")
+    gan = build_compiled_gan(config)
+    assert gan.augment is not None
+    trained_briefly(gan, config, data)
 
 
 @pytest.mark.parametrize("variant, settings, message", [

@@ -73,6 +73,10 @@ class Option:
             bounds.append(f"{'<' if self.open_max else '<='} {self.maximum:g}")
         return noun + (" " + " and ".join(bounds) if bounds else "")
 
+    def is_set(self, value):
+        """Whether ``value`` asks for something: given, and not this option's default."""
+        return value not in (None, self.default)
+
     def check(self, value):
         """``value`` converted to this option's type, or a ``ConfigError`` naming the option."""
         if value is None:

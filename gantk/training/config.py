@@ -45,7 +45,7 @@ DISCRIMINATOR_OPTIONS = (
 def check_discriminator_options(recipe, values):
     if recipe.model != "autoencoder":
         return
-    given = [name for name in DISCRIMINATOR_OPTIONS if values[name] not in (None, BY_NAME[name].default)]
+    given = [name for name in DISCRIMINATOR_OPTIONS if BY_NAME[name].is_set(values[name])]
     if given:
         raise ConfigError(
             f"Option `{given[0]}` acts on a discriminator's update, and the {recipe.name} variant trains an encoder "
@@ -61,7 +61,7 @@ class ConfigMethods:
         recipe = zoo.get(checked["variant"])
         for option in OPTIONS:
             value = checked[option.name]
-            if option.variant_specific and value not in (None, option.default) and option.name not in recipe.takes:
+            if option.variant_specific and option.is_set(value) and option.name not in recipe.takes:
                 taken_by = [name for name in zoo.names() if option.name in zoo.get(name).takes]
                 raise ConfigError(f"Option `{option.name}` applies to {', '.join(taken_by)}, not to {recipe.name}.")
         check_info_code(recipe, checked)

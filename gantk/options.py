@@ -133,6 +133,12 @@ class Option:
 
 SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
 REED = "Reed et al. 2016, arXiv:1605.05396"
+DISCRIMINATOR_OPTIONS = (
+    "d_steps", "label_smoothing", "clip_discriminator", "minibatch_discrimination", "historical_averaging",
+    "instance_noise", "r1_penalty", "diff_augment",
+)
+"""Options that act only on a discriminator's update (an auto-encoder, which has none, refuses them)."""
+
 DIFF_AUGMENT_POLICIES = tuple(
     ",".join(c) for n in (1, 2, 3) for c in combinations(("color", "translation", "cutout"), n)
 )

@@ -35,22 +35,11 @@ def check_info_code(recipe, values):
         raise ConfigError("Option `info_code` reads the code from D's outputs on generated images, which the feature-matching loss does not compute; choose another `loss`.")
 
 
-DISCRIMINATOR_OPTIONS = (
-    "d_steps", "label_smoothing", "clip_discriminator", "minibatch_discrimination", "historical_averaging",
-    "instance_noise", "r1_penalty", "diff_augment",
-)
-"""Options that act only on a discriminator's update: an auto-encoder, which has none, refuses them."""
-
-
-def check_discriminator_options(recipe, values):
-    if recipe.model != "autoencoder":
-        return
-    given = [name for name in DISCRIMINATOR_OPTIONS if BY_NAME[name].is_set(values[name])]
+def check_refused_options(recipe, values):
+    """Refuse a shared option the variant cannot build with (``Recipe.refuses``), when it is set."""
+    given = [name for name in recipe.refuses if BY_NAME[name].is_set(values[name])]
     if given:
-        raise ConfigError(
-            f"Option `{given[0]}` acts on a discriminator's update, and the {recipe.name} variant trains an encoder "
-            "and a decoder without one; drop it."
-        )
+        raise ConfigError(f"The {recipe.name} variant does not take option `{given[0]}`: {recipe.refusal}; drop it.")
 
 
 class ConfigMethods:
@@ -65,7 +54,7 @@ class ConfigMethods:
                 taken_by = [name for name in zoo.names() if option.name in zoo.get(name).takes]
                 raise ConfigError(f"Option `{option.name}` applies to {', '.join(taken_by)}, not to {recipe.name}.")
         check_info_code(recipe, checked)
-        check_discriminator_options(recipe, checked)
+        check_refused_options(recipe, checked)
         checked["gantk_version"] = checked["gantk_version"] or __version__
         for name, value in checked.items():
             object.__setattr__(self, name, value)

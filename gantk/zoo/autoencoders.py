@@ -9,6 +9,7 @@ On digits both train on the 1,347 images of the fixed split, so ``gantk evaluate
 negative ELBO of the 450 held-out images.
 """
 
+from gantk.options import DISCRIMINATOR_OPTIONS
 from gantk.zoo import architectures
 from gantk.zoo.recipe import Recipe
 
@@ -41,6 +42,8 @@ def family(name, variational, summary):
         build_discriminator=lambda config: encoder(config, variational), defaults=DEFAULTS, data_kind="any",
         model="autoencoder", model_options=model_options, default_arch="dcgan",
         takes=("beta", "decoder_std") if variational else ("decoder_std", "code_momentum"),
+        refuses=DISCRIMINATOR_OPTIONS,
+        refusal="it acts on a discriminator's update, and an auto-encoder trains an encoder and a decoder without one",
     )
 
 

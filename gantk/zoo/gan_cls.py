@@ -20,14 +20,10 @@ from gantk.zoo.architectures import discriminator_batch_norm, discriminator_widt
 from gantk.zoo.recipe import Recipe
 
 PAPER = "Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016, arXiv:1605.05396"
-UNSUPPORTED = ("virtual_batch_norm",)
 
 
 def check(config):
     """Refuses settings a text-to-image run cannot build from, before any data loads (``Recipe.check``)."""
-    refused = [name for name in UNSUPPORTED if getattr(config, name)]
-    if refused:
-        raise ConfigError(f"The {config.variant} variant does not take option `{refused[0]}`.")
     if config.text_encoder == "attributes" and config.caption_matching:
         raise ConfigError("Option `caption_matching` compares G's images with the pretrained text encoder's embeddings; --text-encoder attributes has none.")
     if config.caption_negatives and not config.caption_matching:
@@ -124,6 +120,8 @@ RECIPE = Recipe(
     prepare_data=prepare_data,
     captioned=True,
     check=check,
+    refuses=("virtual_batch_norm",),
+    refusal="the caption's embedding would need a reference batch of its own",
     takes=("interpolation", "text_encoder", "text_encoder_steps", "caption_matching", "caption_negatives", "projection", "auxiliary_classifier"),
 )
 

@@ -54,6 +54,10 @@ class Recipe:
     batches: Callable = None
     captioned: bool = False
     """Whether the run trains on captions (``gantk.tokenizer``): the run records their ``vocabulary`` and samples by caption."""
+    refuses: tuple = ()
+    """Shared options this variant cannot build with: each is refused, when given, in one sentence
+    ending with ``refusal`` (why)."""
+    refusal: str = ""
     check: Callable = None
     """Refuses a config this variant cannot build, from its settings alone: ``resolve_config`` calls it
     before any data loads."""

@@ -136,6 +136,18 @@ def test_a_setting_the_run_would_not_read_or_cannot_build_is_refused(variant, se
         resolve_config(variant, **settings)
 
 
+def test_each_refused_option_is_a_shared_option_and_its_refusal_gives_a_reason():
+    from gantk import zoo
+    from gantk.options import BY_NAME
+
+    refusing = [zoo.get(name) for name in zoo.names() if zoo.get(name).refuses]
+    assert {recipe.name for recipe in refusing} >= {"lapgan", "gan-cls", "gan-int", "ae", "vae"}
+    for recipe in refusing:
+        assert recipe.refusal, recipe.name
+        for name in recipe.refuses:
+            assert name in BY_NAME and not BY_NAME[name].variant_specific and name not in recipe.takes, (recipe.name, name)
+
+
 @pytest.mark.parametrize("variant, settings", [
     ("gan", dict(dataset="digits", hidden=[64], dropout=0.2)),
     ("wgan", dict(dataset="digits", arch="mlp", dropout=0.3)),

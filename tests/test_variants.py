@@ -117,7 +117,6 @@ def test_bad_architecture_and_data_kind_are_refused():
     ("ssgan", dict(arch="dcgan", dropout=0.2), "Option `dropout`"),
     ("gan-cls", dict(dataset="shapes", virtual_batch_norm="both"), "The gan-cls variant does not take option `virtual_batch_norm`: the caption's embedding would need a reference batch of its own; drop it."),
     ("lapgan", dict(minibatch_discrimination=True), "The lapgan variant does not take option `minibatch_discrimination`: the pyramid's levels are built and trained without it; drop it."),
-    ("gan-cls", dict(dataset="shapes", virtual_batch_norm="both"), "The gan-cls variant does not take option `virtual_batch_norm`"),
     ("lapgan", dict(image_size=32, arch="dcgan", coarsest_size=16, dropout=0.2), "Option `dropout`"),
     ("gan", dict(width=32), "Option `width` shapes the convolutional networks, and this gan run builds MLPs; drop it, set the MLP with --hidden, or use --arch dcgan."),
     ("cgan", dict(kernel_size=3), "Option `kernel_size` shapes the convolutional networks"),

@@ -56,6 +56,19 @@ def test_the_judge_refuses_images_it_cannot_read():
         shapes_check.read_attributes(np.zeros((4, 24, 24, 3), np.float32))
 
 
+def test_the_clean_share_is_the_samples_read_as_one_kind_and_one_colour():
+    """Four samples: sure of both, sure of the kind only, of the colour only, of neither."""
+    def sure(n, index, sure_rows):
+        rows = np.full((4, n), 1.0 / n)
+        rows[sure_rows] = np.eye(n)[index]
+        return rows
+
+    probabilities = {"kind": sure(5, 2, [0, 1]), "colour": sure(8, 4, [0, 2])}
+    read = shapes_check.read_masks(probabilities)
+    assert read["kind"].tolist() == [True, True, False, False] and read["colour"].tolist() == [True, False, True, False]
+    assert shapes_check.clean_mask(probabilities).tolist() == [True, False, False, False]
+
+
 def run_cli(*args):
     from gantk.cli.main import cli
 
@@ -69,6 +82,8 @@ def test_shapes_check_reads_a_shapes_run_and_refuses_a_digits_run(tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout[result.stdout.index("{"):])
     assert 0 <= figures["clean_share"] <= 1 and 0 <= figures["colour_accuracy"] <= 1
+    assert set(figures["read_share"]) == {"kind", "colour"}
+    assert figures["clean_share"] <= min(figures["read_share"].values())
     for name, values in shapes.ATTRIBUTE_VALUES.items():
         assert list(figures[f"samples_per_{name}"]) == list(values)
         assert sum(figures[f"samples_per_{name}"].values()) == 3 * len(shapes.ATTRIBUTE_VALUES["colour"])

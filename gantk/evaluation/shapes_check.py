@@ -100,8 +100,14 @@ def read_with(model, images, batch_size=250):
     return {name: np.asarray(outputs[name]) for name in ATTRIBUTES}
 
 
+def read_masks(probabilities, threshold=THRESHOLD):
+    """``{attribute: mask}`` of the samples whose value of each ``CLEAN`` attribute the judge gives probability
+    at least ``threshold``."""
+    return {name: probabilities[name].max(axis=1) >= threshold for name in CLEAN}
+
+
 def clean_mask(probabilities, threshold=THRESHOLD):
-    return np.all([probabilities[name].max(axis=1) >= threshold for name in CLEAN], axis=0)
+    return np.all(list(read_masks(probabilities, threshold).values()), axis=0)
 
 
 def held_out_mask(attributes):
@@ -187,7 +193,8 @@ def attribute_accuracy(images, attributes, cache_dir=None, log=print):
 
 def sample_confidence(images, threshold=THRESHOLD, cache_dir=None, log=print):
     """How the judge reads unlabelled samples: the clean share (one kind and one colour with probability
-    at least ``threshold``) beside the real test pictures' share, and the samples per value of every
+    at least ``threshold``) beside the real test pictures' share, its two parts (``read_share``: the
+    share read as one kind, and as one colour, at that probability), and the samples per value of every
     attribute (the training split draws sizes, positions and backgrounds uniformly, so a background
     that no sample has is a dropped mode the clean share does not see)."""
     return confidence_figures(read_attributes(images, cache_dir, log), int(np.asarray(images).shape[1]), threshold, cache_dir, log)
@@ -202,6 +209,7 @@ def confidence_figures(probabilities, image_size, threshold=THRESHOLD, cache_dir
     }
     return dict(
         clean_share=round(float(np.mean(clean_mask(probabilities, threshold))), 4),
+        read_share={name: round(float(np.mean(mask)), 4) for name, mask in read_masks(probabilities, threshold).items()},
         real_clean_share=info["real_clean_share"] if threshold == THRESHOLD else None,
         threshold=threshold,
         **counts,

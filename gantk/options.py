@@ -135,9 +135,10 @@ SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
 REED = "Reed et al. 2016, arXiv:1605.05396"
 DISCRIMINATOR_OPTIONS = (
     "d_steps", "label_smoothing", "clip_discriminator", "minibatch_discrimination", "historical_averaging",
-    "instance_noise", "r1_penalty", "diff_augment",
+    "instance_noise", "r1_penalty", "diff_augment", "top_k",
 )
-"""Options that act only on a discriminator's update (an auto-encoder, which has none, refuses them)."""
+"""Options that need a discriminator, acting on its update or on its scores of G's samples (an auto-encoder,
+which has none, refuses them)."""
 
 DIFF_AUGMENT_POLICIES = tuple(
     ",".join(c) for n in (1, 2, 3) for c in combinations(("color", "translation", "cutout"), n)
@@ -219,6 +220,8 @@ OPTIONS = (
     Option("instance_noise", float, None, "Gaussian noise on D's inputs, STD annealed linearly to 0 over the run.", group="tricks", minimum=0, open_min=True, metavar="STD", paper="Sonderby et al. 2016, arXiv:1610.04490"),
     Option("instance_noise_steps", int, None, "Generator updates over which instance noise anneals (default: the run).", group="tricks", minimum=1, flag=False),
     Option("diff_augment", str, None, "DiffAugment: the same random, differentiable colour, translation and/or cutout on real and generated images wherever D sees them, so D cannot memorise pixels.", group="tricks", choices=DIFF_AUGMENT_POLICIES, metavar="POLICY", accepts="color, translation, cutout or several of them comma-separated in that order, e.g. translation,cutout", paper="Zhao et al. 2020, arXiv:2006.10738"),
+    Option("top_k", float, None, "Top-k training: G's adversarial loss counts only the samples D scores highest, a share that starts at the whole batch and shrinks by 0.99 every `top_k_steps` updates down to NU.", group="tricks", minimum=0, open_min=True, maximum=1, metavar="NU", paper="Sinha et al. 2020, arXiv:2002.06224"),
+    Option("top_k_steps", int, None, "Top-k training: generator updates per 0.99 decay of the kept share (default: one epoch, as in the paper).", group="tricks", minimum=1, flag=False, paper="Sinha et al. 2020, arXiv:2002.06224"),
     Option("spectral_norm", bool, False, "Every Dense and Conv2D layer of D divided by its largest singular value (the DCGAN D then has no BatchNorm).", group="tricks", paper="Miyato et al. 2018, arXiv:1802.05957"),
     Option("r1_penalty", float, None, "Penalty GAMMA/2 * E||grad D(x)||^2 on real data.", group="tricks", minimum=0, open_min=True, metavar="GAMMA", paper="Mescheder et al. 2018, arXiv:1801.04406"),
     Option("latent_mixture", int, None, "z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes.", group="tricks", minimum=2, metavar="K", accepts="a whole number of components >= 2", paper="Gurumurthy et al. 2017 (DeLiGAN), arXiv:1706.02071"),

@@ -25,8 +25,9 @@ from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
 from gantk.training.checkpoint import latest_checkpoint
 from gantk.training.run import train, with_data
+from gantk.training.top_k import TopK
 
-from helpers import TINY, tiny_settings
+from helpers import TINY, tiny_config, tiny_settings, trained_briefly
 
 RNG = np.random.default_rng(0)
 
@@ -191,12 +192,36 @@ def test_instance_noise_is_annealed_linearly_to_zero():
     assert float(tf.reduce_max(tf.abs(gan.perturb(images)))) == 0.0
 
 
+def test_top_k_keeps_the_samples_d_scores_highest_while_the_share_decays_to_nu():
+    keep = TopK(0.5, decay_steps=10)
+    assert [round(float(keep.fraction(step)), 4) for step in (0, 10, 1000)] == [1.0, 0.99, 0.5]
+    logits = tf.constant([[0.1], [3.0], [-1.0], [2.0], [0.5], [1.0]])
+    assert sorted(keep.kept(logits, 0).numpy()[:, 0].tolist()) == sorted(logits.numpy()[:, 0].tolist())
+    assert keep.kept(logits, 1000).numpy()[:, 0].tolist() == [3.0, 2.0, 1.0]
+    assert TopK(0.01, 1).kept(logits, 1000).shape == (1, 1)
+    _, _, gan = tiny_gan(top_k=0.5, top_k_steps=1)
+    gan.g_optimizer.iterations.assign(1000)
+    expected = gan.loss_pair.generator(tf.constant([[3.0], [2.0], [1.0]]))
+    assert float(gan.adversarial_loss(logits)) == pytest.approx(float(expected))
+
+
+@pytest.mark.parametrize("variant", ["lapgan", "gan-int", "wgan-gp"])
+def test_top_k_reaches_the_pyramid_the_text_and_the_critic_steps(variant):
+    config, data = tiny_config(variant, top_k=0.5, top_k_steps=1)
+    gan = build_compiled_gan(config)
+    assert gan.top_k.nu == 0.5
+    trained_briefly(gan, config, data)
+
+
 def test_trick_options_are_checked():
     for options, message in [
         ({"virtual_batch_norm": "critic"}, "must be one of generator"),
         ({"historical_averaging": -1}, "must be a positive number"),
         ({"r1_penalty": "strong"}, "must be a positive number"),
         ({"minibatch_discrimination": True, "minibatch_kernels": 0}, "positive integer"),
+        ({"top_k": 1.5}, "top_k"),
+        ({"top_k_steps": 5}, "Option `top_k_steps` needs `top_k`"),
+        ({"top_k": 0.5, "loss": "feature-matching"}, "the feature-matching loss compares a batch's mean features"),
     ]:
         with pytest.raises(ConfigError, match=message):
             tiny_gan(**options)
@@ -213,10 +238,12 @@ ALL_TRICKS = {
     "instance_noise_steps": 4,
     "r1_penalty": 1.0,
     "diff_augment": "color,translation,cutout",
+    "top_k": 0.5,
+    "top_k_steps": 1,
 }
 
 
-@pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "diff_augment"])
+@pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "diff_augment", "top_k"])
 def test_each_trick_trains_two_steps(option):
     options = {key: value for key, value in ALL_TRICKS.items() if key.startswith(option)}
     config, data, gan = tiny_gan(**options, reference_batch_size=8, label_smoothing=0.9)
@@ -260,19 +287,20 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "train", "dcgan", "--dataset", "digits", "--image-size", "16", "--width", "4", "--batch-size", "8",
         "--latent-dim", "8", "--steps", "1", "--quiet", "--out", str(run_dir), "--label-smoothing", "0.9",
         "--minibatch-discrimination", "--historical-averaging", "0.01", "--virtual-batch-norm", "--instance-noise", "0.1",
-        "--r1-penalty", "2", "--diff-augment", "translation,cutout",
+        "--r1-penalty", "2", "--diff-augment", "translation,cutout", "--top-k", "0.75",
     ])
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
     assert config["label_smoothing"] == 0.9
     minibatch = ("minibatch_discrimination", "minibatch_kernels", "minibatch_kernel_dim")
     assert [config[k] for k in minibatch] == [True, 100, 5]
-    assert {k: config[k] for k in ("historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "diff_augment")} == {
+    assert {k: config[k] for k in ("historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "diff_augment", "top_k")} == {
         "historical_averaging": 0.01,
         "virtual_batch_norm": "generator",
         "instance_noise": 0.1,
         "r1_penalty": 2.0,
         "diff_augment": "translation,cutout",
+        "top_k": 0.75,
     }
     bad = CliRunner().invoke(cli, ["train", "dcgan", "--virtual-batch-norm", "critic"])
     assert bad.exit_code == 2 and "critic" in bad.output

@@ -13,6 +13,7 @@ from gantk.training.jit import resolve_jit_compile
 from gantk.training.lapgan import build_lapgan
 from gantk.training.optimizers import make_optimizers
 from gantk.training.precision import dtype_policy, loss_scaled
+from gantk.training.top_k import top_k
 from gantk.training.weight_average import WeightAverage
 
 
@@ -51,6 +52,7 @@ def build_gan(config):
         instance_noise=tricks.instance_noise(config),
         augment=diff_augment(config),
         average=WeightAverage(generator, decay) if decay is not None else None,
+        top_k=top_k(config),
         **recipe.model_options(config),
         **({"info_code": info_code(config, generator)} if config.info_code else {}),
     )

@@ -3,7 +3,7 @@
 Implements the minibatch algorithm of Goodfellow et al. 2014 (Algorithm 1) for any loss pair,
 with regularizers composed as a list, optional weight clipping (Arjovsky et al. 2017) and an
 optional moving average of the generator's weights (``gantk.training.weight_average``) and
-optional InfoGAN code (``gantk.nets.info_code``). Under
+optional InfoGAN code (``gantk.nets.info_code``) and top-k generator updates (``gantk.training.top_k``). Under
 ``tf.distribute`` the batch a step receives is the global batch; every objective is divided by
 the replica count here and nowhere else, since gradients are summed across replicas.
 """
@@ -49,6 +49,7 @@ class GAN(keras.Model):
         augment=None,
         average=None,
         info_code=None,
+        top_k=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -67,6 +68,7 @@ class GAN(keras.Model):
         self.augment = augment
         self.average = average
         self.info_code = info_code
+        self.top_k = top_k
         self.feature_extractor = feature_model(discriminator) if self.loss_pair.matches_features else None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -243,6 +245,12 @@ class GAN(keras.Model):
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
         return loss
 
+    def adversarial_loss(self, logits):
+        """G's loss on D's ``logits`` of its samples: all of them, or those top-k training keeps."""
+        if self.top_k is not None:
+            logits = self.top_k.kept(logits, self.g_optimizer.iterations)
+        return self.loss_pair.generator(logits)
+
     def generator_objective(self, real, fake, labels, z=None):
         """G's loss for ``fake`` = G(``z``) made for ``labels`` (feature matching compares it with ``real``)."""
         if self.loss_pair.matches_features:
@@ -251,7 +259,7 @@ class GAN(keras.Model):
                 self.global_mean(self.features(self.perturb(fake), labels, training=True)),
             )
         logits, code_logits = self.discriminate_with_code(self.perturb(fake), labels, training=True)
-        loss = self.loss_pair.generator(logits)
+        loss = self.adversarial_loss(logits)
         if self.info_code is None:
             return loss
         code_loss = self.code_loss(z, code_logits)

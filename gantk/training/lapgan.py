@@ -28,6 +28,7 @@ from gantk.nets.lapgan import compose, pyramid_discriminator, pyramid_generator
 from gantk.nets.pyramid import gaussian_pyramid, upsample
 from gantk.regularizers import r1_term, squared_gradient_norms
 from gantk.training.gan import GAN
+from gantk.training.top_k import top_k
 from gantk.training.weight_average import WeightAverage
 
 
@@ -152,7 +153,7 @@ class LAPGAN(GAN):
         with tf.GradientTape() as tape:
             fakes = self.fake_levels(z, lows, labels, training=True)
             fake_logits, code_logits = self.level_logits_with_code(fakes, lows, labels)
-            losses = [self.loss_pair.generator(logits) for logits in fake_logits]
+            losses = [self.adversarial_loss(logits) for logits in fake_logits]
             if self.info_code is not None:
                 code_loss = self.code_loss(z, code_logits)
                 self.code_tracker.update_state(code_loss)
@@ -173,4 +174,5 @@ def build_lapgan(config, levels):
         r1_penalty=config.r1_penalty,
         average=(lambda generator: WeightAverage(generator, decay)) if decay is not None else None,
         info_code=info_code(config, levels.generators[0]) if config.info_code else None,
+        top_k=top_k(config),
     )

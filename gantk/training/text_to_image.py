@@ -149,7 +149,7 @@ class TextToImageGAN(GAN):
             logits, classes = self.judge(self.perturb(fake), labels, training=True)
             classified = self.class_loss(classes)
             self.g_class_tracker.update_state(classified)
-            loss = self.loss_pair.generator(logits) + self.auxiliary_classifier * classified
+            loss = self.adversarial_loss(logits) + self.auxiliary_classifier * classified
         else:
             loss = super().generator_objective(real, fake, labels)
         if self.caption_matching:

@@ -43,7 +43,7 @@ def family(name, variational, summary):
         model="autoencoder", model_options=model_options, default_arch="dcgan",
         takes=("beta", "decoder_std") if variational else ("decoder_std", "code_momentum"),
         refuses=DISCRIMINATOR_OPTIONS,
-        refusal="it acts on a discriminator's update, and an auto-encoder trains an encoder and a decoder without one",
+        refusal="it needs a discriminator, and an auto-encoder trains an encoder and a decoder without one",
     )
 
 

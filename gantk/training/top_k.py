@@ -1,0 +1,58 @@
+"""Top-k training (Sinha, Zhao, Goyal, Raffel & Odena 2020, "Top-k Training of GANs: Improving GAN
+Performance by Throwing Away Bad Samples", arXiv:2002.06224).
+
+The generator's adversarial loss is taken only on the k samples of its batch that the
+discriminator scores as most real. The gradient a rejected sample gets points towards the
+average of what D accepts, so dropping the worst samples keeps them from pulling G's update
+there; the kept samples carry the update. k starts at the whole batch, while D's scores mean
+little, and shrinks by a factor ``decay`` (0.99 in the paper) every ``decay_steps`` generator
+updates (an epoch in the paper) until it reaches the fraction ``nu`` of the batch (0.5 to 0.75
+in the paper). D's update is unchanged.
+
+Under ``tf.distribute`` each replica keeps the top share of its own slice of the batch, so with
+several replicas the samples kept can differ from those one device would keep from the whole batch.
+"""
+
+from keras import ops
+import tensorflow as tf
+
+from gantk import losses
+from gantk.data.pipeline import steps_per_epoch
+from gantk.errors import ConfigError
+
+DECAY = 0.99
+
+
+class TopK:
+    """Keeps the highest ``max(nu, decay ** (step / decay_steps))`` share of D's scores of a generated batch."""
+
+    def __init__(self, nu, decay_steps, decay=DECAY):
+        self.nu = float(nu)
+        self.decay_steps = int(decay_steps)
+        self.decay = float(decay)
+
+    def fraction(self, step):
+        return ops.maximum(self.nu, ops.power(self.decay, ops.cast(step, "float32") / self.decay_steps))
+
+    def kept(self, logits, step):
+        """The ``k`` highest of ``logits`` [N, 1] at generator update ``step``, as [k, 1] float32 (k >= 1)."""
+        scores = ops.cast(logits[:, 0], "float32")
+        count = ops.cast(ops.shape(scores)[0], "float32")
+        k = ops.cast(ops.maximum(1.0, ops.ceil(self.fraction(step) * count)), "int32")
+        return tf.math.top_k(scores, k=k).values[:, None]
+
+
+def top_k(config):
+    """The run's ``TopK`` (``top_k``: nu; ``top_k_steps``: updates per decay, default one epoch), or None."""
+    if not config.top_k:
+        if config.top_k_steps is not None:
+            raise ConfigError("Option `top_k_steps` needs `top_k` (the share of samples kept).")
+        return None
+    if losses.get(config.loss).matches_features:
+        raise ConfigError("Option `top_k` ranks D's scores of single samples, and the feature-matching loss compares a batch's mean features; drop one of them.")
+    steps = config.top_k_steps
+    if steps is None:
+        if not config.num_examples:
+            raise ConfigError("Option `top_k` needs `top_k_steps` before the data is loaded.")
+        steps = steps_per_epoch(config.num_examples, config.batch_size * config.d_steps)
+    return TopK(config.top_k, steps)

@@ -287,7 +287,7 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "train", "dcgan", "--dataset", "digits", "--image-size", "16", "--width", "4", "--batch-size", "8",
         "--latent-dim", "8", "--steps", "1", "--quiet", "--out", str(run_dir), "--label-smoothing", "0.9",
         "--minibatch-discrimination", "--historical-averaging", "0.01", "--virtual-batch-norm", "--instance-noise", "0.1",
-        "--r1-penalty", "2", "--diff-augment", "translation,cutout", "--top-k", "0.75",
+        "--r1-penalty", "2", "--diff-augment", "translation,cutout", "--top-k", "0.75", "--top-k-steps", "50",
     ])
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
@@ -302,5 +302,6 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "diff_augment": "translation,cutout",
         "top_k": 0.75,
     }
+    assert config["top_k_steps"] == 50
     bad = CliRunner().invoke(cli, ["train", "dcgan", "--virtual-batch-norm", "critic"])
     assert bad.exit_code == 2 and "critic" in bad.output

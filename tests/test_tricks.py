@@ -221,7 +221,7 @@ def test_trick_options_are_checked():
         ({"minibatch_discrimination": True, "minibatch_kernels": 0}, "positive integer"),
         ({"top_k": 1.5}, "top_k"),
         ({"top_k_steps": 5}, "Option `top_k_steps` needs `top_k`"),
-        ({"top_k": 0.5, "loss": "feature-matching"}, "the feature-matching loss compares a batch's mean features"),
+        ({"top_k": 0.5, "loss": "feature-matching"}, "the feature-matching loss compares a batch's mean features; choose another `loss`"),
     ]:
         with pytest.raises(ConfigError, match=message):
             tiny_gan(**options)

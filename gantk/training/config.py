@@ -35,6 +35,16 @@ def check_info_code(recipe, values):
         raise ConfigError("Option `info_code` reads the code from D's outputs on generated images, which the feature-matching loss does not compute; choose another `loss`.")
 
 
+def check_top_k(values):
+    """Top-k training (``gantk.training.top_k``) ranks D's score of each generated sample."""
+    if not values["top_k"]:
+        if values["top_k_steps"] is not None:
+            raise ConfigError("Option `top_k_steps` needs `top_k` (the share of samples kept).")
+        return
+    if values["loss"] == "feature-matching":
+        raise ConfigError("Option `top_k` ranks D's scores of single samples, and the feature-matching loss compares a batch's mean features; choose another `loss`.")
+
+
 def check_refused_options(recipe, values):
     """Refuse a shared option the variant cannot build with (``Recipe.refuses``), when it is set."""
     given = [name for name in recipe.refuses if BY_NAME[name].is_set(values[name])]
@@ -54,6 +64,7 @@ class ConfigMethods:
                 taken_by = [name for name in zoo.names() if option.name in zoo.get(name).takes]
                 raise ConfigError(f"Option `{option.name}` applies to {', '.join(taken_by)}, not to {recipe.name}.")
         check_info_code(recipe, checked)
+        check_top_k(checked)
         check_refused_options(recipe, checked)
         checked["gantk_version"] = checked["gantk_version"] or __version__
         for name, value in checked.items():

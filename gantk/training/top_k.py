@@ -16,7 +16,6 @@ several replicas the samples kept can differ from those one device would keep fr
 from keras import ops
 import tensorflow as tf
 
-from gantk import losses
 from gantk.data.pipeline import steps_per_epoch
 from gantk.errors import ConfigError
 
@@ -43,13 +42,10 @@ class TopK:
 
 
 def top_k(config):
-    """The run's ``TopK`` (``top_k``: nu; ``top_k_steps``: updates per decay, default one epoch), or None."""
+    """The run's ``TopK`` (``top_k``: nu; ``top_k_steps``: updates per decay, default one epoch), or None;
+    ``gantk.training.config.check_top_k`` has checked the options."""
     if not config.top_k:
-        if config.top_k_steps is not None:
-            raise ConfigError("Option `top_k_steps` needs `top_k` (the share of samples kept).")
         return None
-    if losses.get(config.loss).matches_features:
-        raise ConfigError("Option `top_k` ranks D's scores of single samples, and the feature-matching loss compares a batch's mean features; drop one of them.")
     steps = config.top_k_steps
     if steps is None:
         if not config.num_examples:

@@ -20,6 +20,12 @@ CONVOLUTIONAL_MIN_SIZE = 16
 LOSSES = ("non-saturating", "minimax", "wasserstein", "hinge", "least-squares", "feature-matching")
 
 
+def matches_features(loss):
+    """Whether the generator loss ``loss`` compares batch means of D's features rather than reading
+    D's output for each generated sample (``gantk.losses.LossPair.matches_features``)."""
+    return loss == "feature-matching"
+
+
 @dataclass(frozen=True)
 class Option:
     """One declared setting.

@@ -15,7 +15,7 @@ from gantk.data.captioned import no_captions
 from gantk.data.splits import saved_split
 from gantk.errors import ConfigError, RunDirError
 from gantk.files import write_text_atomically
-from gantk.options import BY_NAME, OPTIONS, check_options, legacy_values
+from gantk.options import BY_NAME, OPTIONS, check_options, legacy_values, matches_features
 from gantk.zoo.architectures import check_given_options
 
 
@@ -31,7 +31,7 @@ def check_info_code(recipe, values):
         raise ConfigError(f"Option `info_code` applies to {', '.join(plain)}, not to {recipe.name}.")
     if values["latent_mixture"]:
         raise ConfigError("Options `info_code` and `latent_mixture` both make z's first coordinate a category; choose one.")
-    if values["loss"] == "feature-matching":
+    if matches_features(values["loss"]):
         raise ConfigError("Option `info_code` reads the code from D's outputs on generated images, which the feature-matching loss does not compute; choose another `loss`.")
 
 
@@ -41,7 +41,7 @@ def check_top_k(values):
         if values["top_k_steps"] is not None:
             raise ConfigError("Option `top_k_steps` needs `top_k` (the share of samples kept).")
         return
-    if values["loss"] == "feature-matching":
+    if matches_features(values["loss"]):
         raise ConfigError("Option `top_k` ranks D's scores of single samples, and the feature-matching loss compares a batch's mean features; choose another `loss`.")
 
 

@@ -13,13 +13,19 @@ def total_steps(config, per_epoch):
     return int(config.epochs or DEFAULT_EPOCHS) * per_epoch
 
 
+def epoch_length(config, needed_by, instead):
+    """Generator updates per pass over the loaded data; before the data is loaded, option ``needed_by``
+    is refused with a sentence naming ``instead``, the options that would have fixed its length."""
+    if not config.num_examples:
+        raise ConfigError(f"Option `{needed_by}` needs {instead} before the data is loaded.")
+    return steps_per_epoch(config.num_examples, config.batch_size * config.d_steps)
+
+
 def run_length(config):
     """The run's number of generator updates, before the data is loaded when ``steps`` is set."""
     if config.steps is not None:
         return int(config.steps)
-    if not config.num_examples:
-        raise ConfigError("Option `instance_noise` needs `instance_noise_steps` or `steps` before the data is loaded.")
-    return total_steps(config, steps_per_epoch(config.num_examples, config.batch_size * config.d_steps))
+    return total_steps(config, epoch_length(config, "instance_noise", "`instance_noise_steps` or `steps`"))
 
 
 def segments(start, total, per_epoch, checkpoint_every=None):

@@ -16,8 +16,7 @@ several replicas the samples kept can differ from those one device would keep fr
 from keras import ops
 import tensorflow as tf
 
-from gantk.data.pipeline import steps_per_epoch
-from gantk.errors import ConfigError
+from gantk.training.schedule import epoch_length
 
 DECAY = 0.99
 
@@ -48,7 +47,5 @@ def top_k(config):
         return None
     steps = config.top_k_steps
     if steps is None:
-        if not config.num_examples:
-            raise ConfigError("Option `top_k` needs `top_k_steps` before the data is loaded.")
-        steps = steps_per_epoch(config.num_examples, config.batch_size * config.d_steps)
+        steps = epoch_length(config, "top_k", "`top_k_steps`")
     return TopK(config.top_k, steps)

@@ -16,6 +16,7 @@ WEIGHT`` adds TAC-GAN's classifier of the dataset's class label to D (Dash et al
 import dataclasses
 
 from gantk.errors import ConfigError
+from gantk.options import matches_features
 from gantk.zoo.architectures import discriminator_batch_norm, discriminator_width
 from gantk.zoo.recipe import Recipe
 
@@ -28,7 +29,7 @@ def check(config):
         raise ConfigError("Option `caption_matching` compares G's images with the pretrained text encoder's embeddings; --text-encoder attributes has none.")
     if config.caption_negatives and not config.caption_matching:
         raise ConfigError("Option `caption_negatives` adds hard negatives to caption matching; set --caption-matching WEIGHT too.")
-    if config.auxiliary_classifier and (config.d_steps > 1 or config.loss == "feature-matching"):
+    if config.auxiliary_classifier and (config.d_steps > 1 or matches_features(config.loss)):
         refused = "d_steps" if config.d_steps > 1 else "loss"
         raise ConfigError(f"Option `auxiliary_classifier` reads the class logits of one discriminator pass per batch; it does not take option `{refused}` {getattr(config, refused)!r}.")
     if config.text_encoder == "attributes" and str(config.dataset).partition("/")[0] != "shapes":

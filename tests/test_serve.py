@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from gantk.bench.serve import default_sigint
 from gantk.cli.main import cli
 from gantk.export import exporter
 from gantk.export.runtime import Generator
@@ -195,7 +196,7 @@ def test_bad_arguments_are_one_line_with_status_2(export_dir, tmp_path):
 def test_ctrl_c_stops_the_server_cleanly(export_dir, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "gantk.cli.main", "serve", export_dir, "--port", "0"],
-        cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
     )
     line = process.stdout.readline()
     assert "http://127.0.0.1:" in line, line + process.stderr.read()

@@ -8,7 +8,9 @@ request counts as an error unless it returns status 200 with a body. The server'
 set size (``VmRSS`` of ``/proc``) is read after a warm-up and then at every tenth of the run,
 so a leak shows as a rising series. The server's CPU time per request and the machine's load
 average are reported too, since latency on a shared machine says as much about the other
-processes as about the server. The server is stopped with SIGINT, as Ctrl-C would.
+processes as about the server. The server is stopped with SIGINT, as Ctrl-C would, and starts
+with SIGINT's default action even where the benchmark was started with it ignored (a shell's
+background job): Python raises KeyboardInterrupt on SIGINT only if it starts that way.
 """
 
 import http.client
@@ -58,7 +60,9 @@ def start_server(export_dir, max_n, threads=None, quantized=None):
         command += ["--threads", str(threads)]
     if quantized:
         command += ["--quantized", quantized]
-    process = subprocess.Popen(command, cwd=tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
+    )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], 1.0)
@@ -71,6 +75,11 @@ def start_server(export_dir, max_n, threads=None, quantized=None):
     process.kill()
     error = process.communicate()[1].strip().splitlines()
     raise GantkError(f"gantk serve did not start on {HOST}: {error[-1] if error else 'no output'}.")
+
+
+def default_sigint():
+    """``preexec_fn`` of a child that must stop on SIGINT whatever this process inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop_server(process):

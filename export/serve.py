@@ -15,7 +15,8 @@ connection open):
     JSON: the model, its training step, the image shape, latent size, classes and the bound on n.
 
 Every request the server cannot answer gets a 4xx status and a JSON body ``{"error": "..."}``
-holding one sentence. The onnxruntime session is shared by the handler threads: onnxruntime
+holding one sentence. ``SampleServer.stop`` is the graceful shutdown: no new connections, a 503
+to any new request on an open one, and the requests in flight finish (within a grace period). The onnxruntime session is shared by the handler threads: onnxruntime
 documents ``InferenceSession.run`` as safe to call concurrently, and ``Generator.generate``
 keeps no state between calls.
 """
@@ -26,6 +27,7 @@ import os
 import re
 import sys
 import threading
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -37,6 +39,7 @@ from gantk.images import grid
 from gantk.latents import grid_columns
 
 DEFAULT_MAX_N = 64
+DEFAULT_GRACE = 10.0
 MAX_N_LIMIT = 4096
 FORMATS = {"png": "image/png", "npy": "application/octet-stream"}
 PARAMETERS = ("seed", "n", "label", "caption", "format")
@@ -151,8 +154,14 @@ class Handler(BaseHTTPRequestHandler):
     client's delayed acknowledgement of the headers on every kept-alive request."""
 
     def do_GET(self):
+        with self.server.counted():
+            self._answer()
+
+    def _answer(self):
         url = urlsplit(self.path)
         try:
+            if self.server.stopping:
+                raise BadRequest("The server is stopping; send the request again elsewhere or later.", HTTPStatus.SERVICE_UNAVAILABLE)
             if url.path == "/health":
                 self._send(HTTPStatus.OK, "application/json", json.dumps(self.server.health).encode())
             elif url.path == "/sample":
@@ -198,6 +207,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, "application/json", body, headers)
 
     def _send(self, status, content_type, body, headers=None):
+        self.close_connection = self.close_connection or self.server.stopping
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -225,7 +235,32 @@ class SampleServer(ThreadingHTTPServer):
         self.health = health(generator, self.max_n, source)
         self.access_log = access_log
         self.log = log
+        self.stopping = False
+        self._in_flight = 0
+        self._idle = threading.Condition()
         super().__init__(address, Handler)
+
+    @contextmanager
+    def counted(self):
+        """Count one request as in flight while it is answered."""
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def stop(self, grace=DEFAULT_GRACE):
+        """Stop serving: accept no connection, answer 503 (and close) on open ones, and wait up to
+        ``grace`` seconds for the requests in flight. Returns how many were still running (0: none cut off).
+        Call it from another thread than ``serve_forever``'s; ``server_close`` then releases the port."""
+        self.stopping = True
+        self.shutdown()
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=grace)
+            return self._in_flight
 
     def handle_error(self, request, client_address):
         """A client that closes its kept-alive connection is the end of that connection, not an error."""

@@ -1,4 +1,4 @@
-"""``gantk serve``: the runtime's images over HTTP on 127.0.0.1, one-sentence 4xx answers, a clean Ctrl-C."""
+"""``gantk serve``: the runtime's images over HTTP on 127.0.0.1, one-sentence 4xx answers, a graceful stop on Ctrl-C or SIGTERM."""
 
 import http.client
 import io
@@ -193,7 +193,8 @@ def test_bad_arguments_are_one_line_with_status_2(export_dir, tmp_path):
     assert result.exit_code == 2 and "generator.int8.onnx" in result.output
 
 
-def test_ctrl_c_stops_the_server_cleanly(export_dir, tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_stops_the_server_cleanly(export_dir, tmp_path, stop_signal):
     process = subprocess.Popen(
         [sys.executable, "-m", "gantk.cli.main", "serve", export_dir, "--port", "0"],
         cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
@@ -205,9 +206,70 @@ def test_ctrl_c_stops_the_server_cleanly(export_dir, tmp_path):
     connection.request("GET", "/health")
     assert connection.getresponse().status == 200
     connection.close()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop_signal)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0 and "Stopped." in out and "Traceback" not in err, err
+
+
+class HeldGenerator:
+    """The export's generator, whose ``sample`` waits for ``release`` once it has started."""
+
+    def __init__(self, generator):
+        self.generator = generator
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.generator, name)
+
+    def sample(self, *args, **kwargs):
+        self.started.set()
+        assert self.release.wait(30)
+        return self.generator.sample(*args, **kwargs)
+
+
+def test_stop_lets_the_request_in_flight_finish_and_refuses_new_ones(export_dir):
+    server = start(export_dir)
+    held = server.generator = HeldGenerator(server.generator)
+    idle = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+    idle.request("GET", "/health")
+    assert idle.getresponse().read() and idle.sock is not None
+    replies = []
+    request = threading.Thread(target=lambda: replies.append(get(server, "/sample?seed=3&n=2&format=npy")))
+    request.start()
+    assert held.started.wait(30)
+    cut_off = []
+    stopping = threading.Thread(target=lambda: cut_off.append(server.stop(grace=30)))
+    stopping.start()
+    try:
+        idle.request("GET", "/health")
+        refused = idle.getresponse()
+        assert refused.status == 503 and "stopping" in json.loads(refused.read())["error"]
+        assert refused.getheader("Connection") == "close"
+        assert stopping.is_alive()
+    finally:
+        held.release.set()
+        stopping.join(30)
+        request.join(30)
+        idle.close()
+        server.server_close()
+    status, _, body = replies[0]
+    assert cut_off == [0] and status == 200
+    np.testing.assert_array_equal(np.load(io.BytesIO(body)), held.generator.sample(2, seed=3))
+
+
+def test_stop_reports_the_requests_its_grace_period_cut_off(export_dir):
+    server = start(export_dir)
+    held = server.generator = HeldGenerator(server.generator)
+    request = threading.Thread(target=lambda: get(server, "/sample?seed=0&n=1"))
+    request.start()
+    try:
+        assert held.started.wait(30)
+        assert server.stop(grace=0.2) == 1
+    finally:
+        held.release.set()
+        request.join(30)
+        server.server_close()
 
 
 @pytest.mark.slow

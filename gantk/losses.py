@@ -13,6 +13,7 @@ from typing import Callable
 from keras import ops
 
 from gantk.errors import ConfigError
+from gantk.options import matches_features
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,11 @@ class LossPair:
     paper: str
     smoothable: bool = False
     """Whether the real target can be lowered from 1 (one-sided label smoothing)."""
-    matches_features: bool = False
-    """Whether the generator loss takes D's features of a real and a generated batch instead of logits."""
+
+    @property
+    def matches_features(self):
+        """Whether the generator loss takes D's features of a real and a generated batch instead of logits."""
+        return matches_features(self.name)
 
     def check_smoothing(self, real_target):
         if real_target != 1.0 and not self.smoothable:
@@ -100,8 +104,7 @@ LOSSES = {
         "least-squares", least_squares_discriminator, least_squares_generator, False, "Mao et al. 2017", True
     ),
     "feature-matching": LossPair(
-        "feature-matching", cross_entropy_discriminator, feature_matching_generator, True, "Salimans et al. 2016", True,
-        matches_features=True,
+        "feature-matching", cross_entropy_discriminator, feature_matching_generator, True, "Salimans et al. 2016", True
     ),
 }
 

@@ -22,7 +22,7 @@ LOSSES = ("non-saturating", "minimax", "wasserstein", "hinge", "least-squares", 
 
 def matches_features(loss):
     """Whether the generator loss ``loss`` compares batch means of D's features rather than reading
-    D's output for each generated sample (``gantk.losses.LossPair.matches_features``)."""
+    D's output for each generated sample; ``gantk.losses.LossPair.matches_features`` asks it too."""
     return loss == "feature-matching"
 
 

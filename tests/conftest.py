@@ -9,6 +9,13 @@ import pytest  # noqa: E402
 
 from helpers import TINY  # noqa: E402
 
+LONGEST_FILES = (
+    "test_faults.py", "test_bench_speed.py", "test_lapgan.py", "test_text_to_image.py", "test_tricks.py",
+    "test_replicas.py", "test_info_code.py", "test_autotune.py",
+)
+"""The files that take longest (``--durations``), run first so that the workers of ``-n 2 --dist
+loadfile`` finish together instead of one waiting on a long file dealt out last."""
+
 
 def pytest_configure(config):
     import tensorflow as tf
@@ -18,6 +25,14 @@ def pytest_configure(config):
         tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
     except RuntimeError:
         pass
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FILES.index(name) if name in LONGEST_FILES else len(LONGEST_FILES)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,11 @@ connection open):
     JSON: the model, its training step, the image shape, latent size, classes and the bound on n.
 
 Every request the server cannot answer gets a 4xx status and a JSON body ``{"error": "..."}``
-holding one sentence. ``SampleServer.stop`` is the graceful shutdown: no new connections, a 503
-to any new request on an open one, and the requests in flight finish (within a grace period). The onnxruntime session is shared by the handler threads: onnxruntime
+holding one sentence. The onnxruntime session is shared by the handler threads: onnxruntime
 documents ``InferenceSession.run`` as safe to call concurrently, and ``Generator.generate``
-keeps no state between calls.
+keeps no state between calls. ``SampleServer.stop`` is the graceful shutdown: no new
+connection, 503 (and the same JSON) to a new request on an open one, and the requests in flight
+finish within a grace period.
 """
 
 import io

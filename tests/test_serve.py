@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -242,6 +243,10 @@ def test_stop_lets_the_request_in_flight_finish_and_refuses_new_ones(export_dir)
     stopping = threading.Thread(target=lambda: cut_off.append(server.stop(grace=30)))
     stopping.start()
     try:
+        for _ in range(3000):
+            if server.stopping:
+                break
+            time.sleep(0.01)
         idle.request("GET", "/health")
         refused = idle.getresponse()
         assert refused.status == 503 and "stopping" in json.loads(refused.read())["error"]

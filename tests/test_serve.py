@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from gantk.bench.serve import default_sigint
 from gantk.cli.main import cli
 from gantk.export import exporter
 from gantk.export.runtime import Generator
@@ -192,6 +191,12 @@ def test_bad_arguments_are_one_line_with_status_2(export_dir, tmp_path):
     assert result.exit_code == 2 and "max_n" in result.output
     result = runner.invoke(cli, ["serve", export_dir, "--quantized", "int8"])
     assert result.exit_code == 2 and "generator.int8.onnx" in result.output
+
+
+def default_sigint():
+    """``preexec_fn`` giving the server SIGINT's default action where the suite runs with it ignored
+    (a shell's background job, whose children inherit that): Python then raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

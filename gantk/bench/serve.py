@@ -8,9 +8,8 @@ request counts as an error unless it returns status 200 with a body. The server'
 set size (``VmRSS`` of ``/proc``) is read after a warm-up and then at every tenth of the run,
 so a leak shows as a rising series. The server's CPU time per request and the machine's load
 average are reported too, since latency on a shared machine says as much about the other
-processes as about the server. The server is stopped with SIGINT, as Ctrl-C would, and starts
-with SIGINT's default action even where the benchmark was started with it ignored (a shell's
-background job): Python raises KeyboardInterrupt on SIGINT only if it starts that way.
+processes as about the server. The server is stopped with SIGTERM, its graceful stop, which
+unlike SIGINT is not ignored where the benchmark itself runs as a shell's background job.
 """
 
 import http.client
@@ -60,9 +59,7 @@ def start_server(export_dir, max_n, threads=None, quantized=None):
         command += ["--threads", str(threads)]
     if quantized:
         command += ["--quantized", quantized]
-    process = subprocess.Popen(
-        command, cwd=tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
-    )
+    process = subprocess.Popen(command, cwd=tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], 1.0)
@@ -77,14 +74,9 @@ def start_server(export_dir, max_n, threads=None, quantized=None):
     raise GantkError(f"gantk serve did not start on {HOST}: {error[-1] if error else 'no output'}.")
 
 
-def default_sigint():
-    """``preexec_fn`` of a child that must stop on SIGINT whatever this process inherited."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def stop_server(process):
-    """Stop the server with SIGINT; returns its exit status."""
-    process.send_signal(signal.SIGINT)
+    """Stop the server with SIGTERM; returns its exit status."""
+    process.send_signal(signal.SIGTERM)
     try:
         return process.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -189,6 +181,6 @@ def format_report(result):
         f"RSS by count  {series}",
         f"server CPU    {result['server_cpu_ms_per_request']:.2f} ms per request (user + system)",
         f"machine load  {result['load_average'][0]:.1f} -> {result['load_average'][1]:.1f} (1-minute load average, {result['cpus']} CPUs)",
-        f"server exit   {result['exit_status']} after SIGINT",
+        f"server exit   {result['exit_status']} after SIGTERM",
     ]
     return "\n".join(lines)

@@ -14,45 +14,60 @@ FORMAT_NAMES = {"saved_model": "SavedModel", "onnx": "ONNX", "web": "ONNX (web)"
 
 
 def _labels_line(metadata):
+    if metadata.get("vocabulary"):
+        return f"a caption of at most {metadata['max_length']} words from a vocabulary of {len(json.loads(metadata['vocabulary']))} (`vocabulary` in `export.json`)"
     if not int(metadata["num_classes"]):
         return "none (unconditional)"
     names = json.loads(metadata["labels"])
     return f"{metadata['num_classes']} classes: " + ", ".join(f"{i} = `{name}`" for i, name in enumerate(names))
 
 
-def _runtime_example(latent_dim, num_classes, shape):
-    label = ", labels=3" if num_classes else ""
+def _runtime_example(num_classes, shape, caption):
+    asked = f", caption={caption!r}" if caption else ", labels=3" if num_classes else ""
+    command = f'gantk sample RUN --caption "{caption}" --n 16 --seed 0' if caption else "gantk sample RUN --n 16 --seed 0"
     return f"""```python
 import numpy as np
 from gantk.export.runtime import Generator
 
 generator = Generator.load("generator.onnx")
-images = generator.sample(16, seed=0)  # uint8 [16, {shape}], as `gantk sample RUN --n 16 --seed 0`
+images = generator.sample(16, seed=0{asked if caption else ""})  # uint8 [16, {shape}], as `{command}`
 z = np.random.default_rng(1).standard_normal((4, generator.latent_dim))
-pixels = generator.generate(z{label}, output="float")  # float32 [4, {shape}] in [-1, 1]
+pixels = generator.generate(z{asked}, output="float")  # float32 [4, {shape}] in [-1, 1]
 ```"""
 
 
-def _onnxruntime_example(latent_dim, num_classes, shape):
-    feed = '{"z": z, "label": np.arange(16, dtype=np.int32) * ' + str(num_classes) + ' // 16}' if num_classes else '{"z": z}'
+def _python_tokens(caption):
+    """Lines that tokenize ``caption`` for 16 images as ``gantk.tokenizer`` does, from ``export.json``."""
+    return f"""meta = json.load(open("export.json"))["metadata"]  # its "tokenizer" states the rules
+vocabulary, max_length = json.loads(meta["vocabulary"]), int(meta["max_length"])
+ids = [vocabulary.index(word) + 1 for word in re.findall("[a-z]+", {caption!r}.lower())]
+tokens = np.zeros((16, max_length), np.int32)
+tokens[:, : len(ids)] = ids  # 0 pads
+"""
+
+
+def _onnxruntime_example(latent_dim, num_classes, shape, caption):
+    feed = '{"z": z, "label": np.arange(16, dtype=np.int32) * ' + str(num_classes) + ' // 16}' if num_classes else '{"z": z, "tokens": tokens}' if caption else '{"z": z}'
+    imports = "import json\nimport re\n\n" if caption else ""
     return f"""```python
-import numpy as np
+{imports}import numpy as np
 import onnxruntime as ort
 
 session = ort.InferenceSession("generator.onnx", providers=["CPUExecutionProvider"])
-z = np.random.default_rng(0).standard_normal((16, {latent_dim})).astype(np.float32)
+{_python_tokens(caption) if caption else ""}z = np.random.default_rng(0).standard_normal((16, {latent_dim})).astype(np.float32)
 (images,) = session.run(["image_uint8"], {feed})  # uint8 [16, {shape}]
 ```"""
 
 
-def _saved_model_example(latent_dim, num_classes, shape):
-    label = ", label=tf.range(16) * " + str(num_classes) + " // 16" if num_classes else ""
+def _saved_model_example(latent_dim, num_classes, shape, caption):
+    given = ", label=tf.range(16) * " + str(num_classes) + " // 16" if num_classes else ", tokens=tf.constant(tokens)" if caption else ""
+    imports = "import json\nimport re\n\nimport numpy as np\n" if caption else ""
     return f"""```python
-import tensorflow as tf
+{imports}import tensorflow as tf
 
 serve = tf.saved_model.load("saved_model").signatures["serving_default"]
-z = tf.random.normal((16, {latent_dim}))
-images = serve(z=z{label})["image_uint8"]  # uint8 [16, {shape}]
+{_python_tokens(caption) if caption else ""}z = tf.random.normal((16, {latent_dim}))
+images = serve(z=z{given})["image_uint8"]  # uint8 [16, {shape}]
 ```"""
 
 
@@ -80,10 +95,17 @@ images = generator.sample(16, seed=0)  # uint8 [16, {shape}], close to the float
 
 
 
-def _javascript_example(latent_dim, num_classes, shape, web):
+def _javascript_example(latent_dim, num_classes, shape, web, caption):
     name, output = ("generator.web.onnx", "image") if web else ("generator.onnx", "image_uint8")
     label = "\nconst label = new ort.Tensor(\"int32\", Int32Array.from({length: 16}, (_, i) => Math.floor(i * " + str(num_classes) + " / 16)), [16]);" if num_classes else ""
-    feeds = "{ z, label }" if num_classes else "{ z }"
+    tokens = f"""
+// the caption's word ids as gantk.tokenizer makes them (export.json's "tokenizer" states the rules), 0 pads
+const meta = JSON.parse(await readFile("export.json", "utf8")).metadata;
+const vocabulary = JSON.parse(meta.vocabulary), maxLength = Number(meta.max_length);
+const ids = {json.dumps(caption)}.toLowerCase().match(/[a-z]+/g).map((word) => vocabulary.indexOf(word) + 1);
+const tokens = new ort.Tensor("int32", Int32Array.from({{ length: 16 * maxLength }}, (_, i) => ids[i % maxLength] ?? 0), [16, maxLength]);""" if caption else ""
+    feeds = "{ z, label }" if num_classes else "{ z, tokens }" if caption else "{ z }"
+    given = ", labels" if num_classes else f", caption={caption!r}" if caption else ""
     convert = """
 // float32 -> bytes exactly as gantk.pixels.to_uint8: clip(rint((x + 1) * 127.5), 0, 255) in float32
 const toUint8 = (x) => {
@@ -103,13 +125,13 @@ const session = await ort.InferenceSession.create(await readFile("{name}"));
 // 16 latents, float32 little-endian; from Python, the latents of `gantk sample --seed 0`:
 //   gantk.latents.latent_vectors(16, {latent_dim}, 0).tofile("latents.f32")
 const bytes = await readFile("latents.f32");
-const z = new ort.Tensor("float32", new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), [16, {latent_dim}]);{label}
+const z = new ort.Tensor("float32", new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), [16, {latent_dim}]);{label}{tokens}
 const {{ {output} }} = await session.run({feeds});{convert}
-await writeFile("images.u8", pixels);  // NHWC bytes, equal to Generator.load("generator.onnx").generate(z{", labels" if num_classes else ""})
+await writeFile("images.u8", pixels);  // NHWC bytes, equal to Generator.load("generator.onnx").generate(z{given})
 ```"""
 
 
-def model_card(metadata, parity, files, paper=None, summary=None, quantized=None):
+def model_card(metadata, parity, files, paper=None, summary=None, quantized=None, caption=None):
     """Markdown text of the card.
 
     Args:
@@ -118,6 +140,7 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
         files: names of the files in the export directory.
         paper, summary: the variant's paper and one-line description, when known.
         quantized: ``{kind: record}`` of ``gantk.export.quantize.quantize_export``, when any.
+        caption: the sentence the examples draw, for a text-to-image generator.
     """
     latent_dim, num_classes = int(metadata["latent_dim"]), int(metadata["num_classes"])
     height, width, channels = json.loads(metadata["image_shape"])
@@ -147,9 +170,10 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
     described = {
         "generator.onnx": "ONNX model, inputs `z` float32 [batch, latent]"
         + (" and `label` int32 [batch]" if num_classes else "")
+        + (" and `tokens` int32 [batch, max_length] (the caption's word ids, 0 pads)" if metadata.get("vocabulary") else "")
         + ", metadata in `metadata_props` (format `generator/1`).",
         "generator.web.onnx": f"ONNX model for onnxruntime-web's WebGPU and WebGL backends: the same inputs with the batch "
-        f"fixed at {WEB_BATCH}, one output `image` float32 in [-1, 1], no integer ops (metadata `target` = `web`).",
+        f"fixed at {WEB_BATCH}, one output `image` float32 in [-1, 1], no integer arithmetic (metadata `target` = `web`).",
         "saved_model": "TensorFlow SavedModel, signature `serving_default` with the same inputs and outputs.",
         "samples.png": "64 samples from the exported generator, seed = the run's seed.",
         "README.md": "this card.",
@@ -176,11 +200,11 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
         lines += [
             "With the gantk runtime (numpy and onnxruntime only, no TensorFlow):",
             "",
-            _runtime_example(latent_dim, num_classes, shape),
+            _runtime_example(num_classes, shape, caption),
             "",
             "With bare onnxruntime and numpy (these latents are exactly `gantk sample --seed 0`'s):",
             "",
-            _onnxruntime_example(latent_dim, num_classes, shape),
+            _onnxruntime_example(latent_dim, num_classes, shape, caption),
             "",
         ]
         for record in (quantized or {}).values():
@@ -193,9 +217,9 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
                "`generator.onnx` on `wasm` only)" if web else " (the `wasm` backend)")
             + ". `gantk demo` writes a page that draws with it.",
             "",
-            _javascript_example(latent_dim, num_classes, shape, web),
+            _javascript_example(latent_dim, num_classes, shape, web, caption),
             "",
         ]
     if "saved_model" in files:
-        lines += ["With TensorFlow alone:", "", _saved_model_example(latent_dim, num_classes, shape), ""]
+        lines += ["With TensorFlow alone:", "", _saved_model_example(latent_dim, num_classes, shape, caption), ""]
     return "\n".join(lines)

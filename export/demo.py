@@ -4,7 +4,9 @@ The site holds the page (``index.html``, ``demo.js``, ``gantk-generator.js``, ``
 package data under ``gantk/export/web``), a web export of the run (``model/``, see
 ``gantk.export.onnx_web``), ``model.json`` describing it, and ``latents.f32``: for each seed
 ``s < seeds``, ``gantk.latents.latent_vectors(batch, latent_dim, s)`` as float32 little-endian,
-so the page draws exactly the runtime's images for a seed. onnxruntime-web is loaded from a CDN
+so the page draws exactly the runtime's images for a seed. A text-to-image generator's page also has
+a caption box; ``model.json`` carries the vocabulary its tokenizer (a port of ``gantk.tokenizer``)
+reads. onnxruntime-web is loaded from a CDN
 at a pinned version with a subresource-integrity hash (W3C Subresource Integrity), or copied
 from a local ``node_modules/onnxruntime-web/dist`` so the page works offline.
 """
@@ -14,6 +16,7 @@ import os
 import shutil
 from importlib import resources
 
+from gantk.data.captions import preview_captions
 from gantk.errors import ConfigError
 from gantk.export import exporter, onnx_web
 from gantk.export.errors import ExportError
@@ -70,10 +73,22 @@ def _info(metadata, seeds):
         "image_shape": json.loads(metadata["image_shape"]),
         "num_classes": int(metadata["num_classes"]),
         "labels": labels or [str(i) for i in range(int(metadata["num_classes"]))],
-        "text_encoder": None,
+        "text_encoder": _text_encoder(metadata),
         "about": f"{metadata['variant']} generator trained on {metadata['dataset']} for {metadata['training_step']} steps "
         f"(gantk {metadata['gantk_version']}); onnxruntime-web {ORT_VERSION}.",
         "metadata": metadata,
+    }
+
+
+def _text_encoder(metadata):
+    """What the page's tokenizer needs (``gantk-generator.js``'s ``tokenize``), and the caption it starts with."""
+    if not metadata.get("vocabulary"):
+        return None
+    return {
+        "vocabulary": json.loads(metadata["vocabulary"]),
+        "max_length": int(metadata["max_length"]),
+        "tokenizer": metadata["tokenizer"],
+        "caption": preview_captions()[0],
     }
 
 

@@ -130,19 +130,16 @@ def _sample_grid(files, staging, config, num_classes, rows):
         return Generator.load(os.path.join(staging, ONNX_FILE)).sample(n, seed=config.seed, caption=captions)
     z = latent_vectors(n, config.latent_dim, config.seed)
     labels = grid_labels(len(z), num_classes) if num_classes else None
-    if SAVED_MODEL_DIR not in files:
-        return to_uint8(onnx_web.run_web(os.path.join(staging, onnx_web.WEB_FILE), z, labels))
     tokens = encode(captions, config.vocabulary) if captions else None
+    if SAVED_MODEL_DIR not in files:
+        return to_uint8(onnx_web.run_web(os.path.join(staging, onnx_web.WEB_FILE), z, labels, tokens))
     return saved_model.run_saved_model(os.path.join(staging, SAVED_MODEL_DIR), z, labels, tokens)["image_uint8"]
 
 
-def check_captioned(gan, formats, quantize):
-    """A text-to-image generator exports to SavedModel and ONNX only."""
-    if not getattr(gan, "captioned", False):
-        return
-    if "web" in formats or quantize:
-        refused = "--web" if "web" in formats else "--quantize"
-        raise ConfigError(f"A text-to-image export writes SavedModel and ONNX only, each with its text encoder; {refused} (and so gantk demo) is not supported for it.")
+def check_captioned(gan, quantize):
+    """A text-to-image generator exports to SavedModel, ONNX and the web, each with its text encoder; not quantized."""
+    if quantize and getattr(gan, "captioned", False):
+        raise ConfigError("A text-to-image export is not quantized: --quantize calibrates and checks on images drawn without captions.")
 
 
 def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
@@ -176,7 +173,7 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
             f"gantk export writes image generators (H, W, C); run {config.variant!r} on {config.dataset!r} "
             f"makes samples of shape {config.image_shape}."
         )
-    check_captioned(gan, formats, quantize)
+    check_captioned(gan, quantize)
     check_target(out_dir)
     stale.clean_stale(out_dir, log)
     previous = manifest.read(out_dir)
@@ -210,7 +207,7 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
         if "web" in formats:
             model = onnx.load(os.path.join(staging, ONNX_FILE)) if ONNX_FILE in files else onnx_export.convert(serve, specs, metadata, opset)
             path = onnx_web.write_web(model, os.path.join(staging, onnx_web.WEB_FILE), metadata)
-            image = onnx_web.run_web(path, z, labels)
+            image = onnx_web.run_web(path, z, labels, tokens)
             exported["web"] = {"image": image, "image_uint8": to_uint8(image)}
             files.append(onnx_web.WEB_FILE)
         differences = parity.check_parity(reference, exported)
@@ -234,7 +231,9 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
         save_images(images, os.path.join(staging, SAMPLES_FILE), columns=grid_columns(len(images), rows) if rows else None)
         files += [SAMPLES_FILE, CARD_FILE, manifest.MANIFEST_FILE]
         recipe = zoo.get(config.variant)
-        text = card.model_card(metadata, differences, files, paper=recipe.paper, summary=recipe.summary, quantized=quantized)
+        text = card.model_card(
+            metadata, differences, files, paper=recipe.paper, summary=recipe.summary, quantized=quantized, caption=captions[0] if captions else None
+        )
         with open(os.path.join(staging, CARD_FILE), "w") as handle:
             handle.write(text + "\n")
         manifest.write(staging, manifest.manifest(metadata, differences, quantized))

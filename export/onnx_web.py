@@ -13,7 +13,14 @@ npm package (``docs/webgpu-operators.md``, ``docs/webgl-operators.md``) list wha
 - the batch is fixed at ``batch`` (``WEB_BATCH`` by default) on every input and output;
 - ``OneHot(label)`` becomes ``Gather`` of rows of a constant identity table;
 - with every shape static, ``Shape`` nodes and the integer arithmetic on them are folded
-  into constants, so ``Reshape`` reads an initializer.
+  into constants, so ``Reshape`` reads an initializer;
+- a text encoder's word-by-word part (the embedding lookup, the padding mask) becomes lookups
+  by word id (``gantk.export.onnx_words``);
+- the few ops one backend lacks are written with ops both have: ``Squeeze`` and ``Unsqueeze``
+  of static shapes as ``Reshape``; ``Max(a, b)`` as ``a + Relu(b - a)`` and ``Min(a, b)`` as
+  ``a - Relu(a - b)`` (exactly ``a`` whenever ``a`` is the answer); ``Reciprocal(x)`` as
+  ``Div(1, x)``; ``ReduceSum`` (whose axes are an input from opset 13, which WebGL does not
+  read) as a ``MatMul`` with a column of ones.
 
 The result holds only ``WEB_OPS``; anything else raises an ``ExportError`` naming the ops.
 """
@@ -23,6 +30,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 from onnx.reference import ReferenceEvaluator
 
+from gantk.export import onnx_words
 from gantk.export.errors import ExportError
 
 WEB_FILE = "generator.web.onnx"
@@ -31,9 +39,9 @@ WEB_BATCH = 16
 WEB_OUTPUT = "image"
 WEB_OPS = frozenset(
     {"Add", "Sub", "Mul", "Div", "MatMul", "Gemm", "Conv", "ConvTranspose", "Relu", "LeakyRelu", "Tanh", "Sigmoid",
-     "Reshape", "Transpose", "Concat", "Gather"}
+     "Reshape", "Transpose", "Concat", "Gather", "ReduceMax", "Sqrt"}
 )
-"""Ops of a web file: each is listed in onnxruntime-web's WebGPU and WebGL operator tables.
+"""Ops of a web file: each is listed in onnxruntime-web's WebGPU and WebGL operator tables at the export's opset.
 
 The WebGPU table says ``Reshape`` has "no GPU kernel": it relabels the same GPU buffer and is
 placed on the WebGPU provider all the same (ORT's verbose node placements, ``docs/web.md``)."""
@@ -54,8 +62,11 @@ def web_model(model, batch=WEB_BATCH):
         dim.dim_value = int(batch)
     del graph.value_info[:]
     _one_hot_as_gather(graph)
+    onnx_words.fold_words(web)
     _prune(graph)
     _fold_constants(web)
+    _prune(graph)
+    _with_web_ops(web)
     _prune(graph)
     web = shape_inference.infer_shapes(web, check_type=True, strict_mode=True)
     onnx.checker.check_model(web, full_check=True)
@@ -134,6 +145,66 @@ def _fold_constants(model):
         graph.node.remove(folded)
 
 
+def _with_web_ops(model):
+    """Rewrite ``Squeeze``, ``Unsqueeze``, ``Max``, ``Min``, ``Reciprocal`` and ``ReduceSum`` with web ops; in place."""
+    graph = model.graph
+    inferred = shape_inference.infer_shapes(model, strict_mode=True).graph
+    shapes = {value.name: [dim.dim_value for dim in value.type.tensor_type.shape.dim] for value in list(inferred.value_info) + list(graph.input)}
+    constants = _initializers(graph)
+    nodes = []
+
+    def constant(name, value):
+        graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    for node in graph.node:
+        name, output = node.name or node.output[0], node.output[0]
+        if node.op_type in ("Squeeze", "Unsqueeze") and output in shapes:
+            nodes.append(helper.make_node("Reshape", [node.input[0], constant(f"{name}/shape", np.array(shapes[output], np.int64))], [output], name=name))
+        elif node.op_type in ("Max", "Min") and len(node.input) == 2:
+            a, b = node.input
+            gap = [b, a] if node.op_type == "Max" else [a, b]
+            nodes += [
+                helper.make_node("Sub", gap, [f"{name}/gap"], name=f"{name}/gap"),
+                helper.make_node("Relu", [f"{name}/gap"], [f"{name}/excess"], name=f"{name}/excess"),
+                helper.make_node("Add" if node.op_type == "Max" else "Sub", [a, f"{name}/excess"], [output], name=name),
+            ]
+        elif node.op_type == "Reciprocal":
+            one = constant(f"{name}/one", np.ones((), onnx.helper.tensor_dtype_to_np_dtype(_elem_type(inferred, output))))
+            nodes.append(helper.make_node("Div", [one, node.input[0]], [output], name=name))
+        elif node.op_type == "ReduceSum" and _sums_floats_over_constant_axes(node, inferred, shapes, constants):
+            nodes += _sum_as_matmul(node, shapes[node.input[0]], shapes[output], constants, constant)
+        else:
+            nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+def _elem_type(graph, name):
+    return next(value.type.tensor_type.elem_type for value in list(graph.value_info) + list(graph.input) + list(graph.output) if value.name == name)
+
+
+def _sums_floats_over_constant_axes(node, inferred, shapes, constants):
+    static = node.input[0] in shapes and node.output[0] in shapes
+    axes = len(node.input) > 1 and node.input[1] in constants
+    return static and axes and _elem_type(inferred, node.input[0]) == TensorProto.FLOAT
+
+
+def _sum_as_matmul(node, shape, out_shape, constants, constant):
+    """``ReduceSum(x, axes)`` of static shape as Transpose (summed axes last), Reshape, MatMul with ones, Reshape."""
+    name, rank = node.name or node.output[0], len(shape)
+    summed = sorted(axis % rank for axis in numpy_helper.to_array(constants[node.input[1]]).tolist())
+    kept = [axis for axis in range(rank) if axis not in summed]
+    width = int(np.prod([shape[axis] for axis in summed]))
+    rows = [int(np.prod([shape[axis] for axis in kept]))]
+    return [
+        helper.make_node("Transpose", [node.input[0]], [f"{name}/summed_last"], name=f"{name}/summed_last", perm=kept + summed),
+        helper.make_node("Reshape", [f"{name}/summed_last", constant(f"{name}/rows_shape", np.array(rows + [width], np.int64))], [f"{name}/rows"], name=f"{name}/rows"),
+        helper.make_node("MatMul", [f"{name}/rows", constant(f"{name}/ones", np.ones((width, 1), np.float32))], [f"{name}/sums"], name=f"{name}/sums"),
+        helper.make_node("Reshape", [f"{name}/sums", constant(f"{name}/shape", np.array(out_shape, np.int64))], [node.output[0]], name=name),
+    ]
+
+
 def _prune(graph):
     """Drop nodes that no graph output depends on, and initializers nothing reads."""
     needed = {value.name for value in graph.output}
@@ -163,8 +234,9 @@ def web_metadata(metadata, batch=WEB_BATCH):
     return {**metadata, "target": "web", "batch": str(int(batch))}
 
 
-def run_web(path, z, labels=None):
-    """Float images of the web file at ``path`` for latents ``z`` (any count), with onnxruntime on the CPU."""
+def run_web(path, z, labels=None, tokens=None):
+    """Float images of the web file at ``path`` for latents ``z`` (any count) and their ``labels`` or caption
+    ``tokens`` (``gantk.tokenizer.encode``), with onnxruntime on the CPU."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
@@ -175,5 +247,7 @@ def run_web(path, z, labels=None):
         feed = {"z": np.concatenate([chunk, np.zeros((batch - len(chunk), z.shape[1]), np.float32)])}
         if labels is not None:
             feed["label"] = np.resize(labels[start:start + batch], batch).astype(np.int32)
+        if tokens is not None:
+            feed["tokens"] = np.resize(tokens[start:start + batch], (batch, tokens.shape[1])).astype(np.int32)
         images.append(session.run([WEB_OUTPUT], feed)[0][:len(chunk)])
     return np.concatenate(images)

@@ -52,3 +52,28 @@ def trained_briefly(gan, config, data, steps=2):
 def filters_of(model, layer_type):
     """The ``filters`` of ``model``'s layers whose class is named ``layer_type`` (e.g. ``"Conv2D"``), in order."""
     return [layer.filters for layer in model.layers if type(layer).__name__ == layer_type]
+
+
+TEXT_SETTINGS = ["--dataset", "shapes", "--image-size", "16", "--width", "4", "--batch-size", "8", "--latent-dim", "8"]
+"""``gantk train`` options of a tiny text-to-image run."""
+
+
+def train_text_run(root, *options):
+    """A two-step ``gantk train gan-int`` run from the CLI in ``root/run``, on small shapes splits at 16x16, its text
+    encoder pretrained for two steps into the private cache ``root/cache``: (run directory, what the command printed)."""
+    import os
+
+    import pytest
+    from click.testing import CliRunner
+
+    from gantk.cli.main import cli
+    from gantk.data import shapes
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GANTK_CACHE_DIR", os.path.join(root, "cache"))
+        patch.setitem(shapes.SPLITS, "train", 1024)
+        patch.setitem(shapes.SPLITS, "test", 1000)
+        run_dir = os.path.join(root, "run")
+        result = CliRunner().invoke(cli, ["train", "gan-int", *TEXT_SETTINGS, "--steps", "2", "--text-encoder-steps", "2", *options, "--out", run_dir])
+        assert result.exit_code == 0, result.output
+    return run_dir, result.output

@@ -5,6 +5,7 @@ puppeteer-core; ``.ci/run`` installs them); skipped with the reason when they ar
 """
 
 import base64
+import contextlib
 import functools
 import http.server
 import json
@@ -22,7 +23,7 @@ from gantk.export import demo, onnx_web
 from gantk.export.card import model_card
 from gantk.export.runtime import Generator
 from gantk.latents import grid_labels, latent_vectors
-from helpers import TINY
+from helpers import TINY, train_text_run
 
 WEB_DIR = os.path.join(os.path.dirname(__file__), "web")
 NODE_MODULES = os.path.join(WEB_DIR, "node_modules")
@@ -94,19 +95,32 @@ def test_web_file_matches_the_runtime_after_the_uint8_mapping(exported):
     np.testing.assert_array_equal(web, runtime.generate(z, labels))
 
 
-def test_web_ops_have_gpu_kernels_in_onnxruntime_webs_operator_tables():
+def _covers(versions, opset):
+    """Whether onnxruntime-web's version list (``1-10, 11-12, 13+``) includes ``opset``."""
+    for low, plus, high in re.findall(r"(\d+)(?:(\+)|-(\d+))?", versions):
+        if int(low) <= opset and (plus or (high and opset <= int(high)) or int(low) == opset):
+            return True
+    return False
+
+
+def test_web_ops_have_gpu_kernels_at_the_export_opset_in_onnxruntime_webs_operator_tables():
     if not os.path.isdir(NODE_MODULES):
         pytest.skip("tests/web has no node_modules (npm ci --prefix tests/web)")
+    from gantk.export.onnx_export import DEFAULT_OPSET
+
     docs = os.path.join(NODE_MODULES, "onnxruntime-web", "docs")
     webgpu = open(os.path.join(docs, "webgpu-operators.md")).read()
     webgl = open(os.path.join(docs, "webgl-operators.md")).read()
     for op in sorted(onnx_web.WEB_OPS):
         row = re.search(rf"^\| {op} \| ([^|]*)\| ([^|]*)\|", webgpu, re.M)
-        assert row and "ai.onnx" in row.group(1), op
+        assert row and _covers(re.search(r"ai\.onnx\(([^)]*)\)", row.group(1)).group(1), DEFAULT_OPSET), op
         assert "no GPU kernel" not in row.group(2) or op == "Reshape", op
-        assert re.search(rf"^\| \[{op}\]\([^)]*\) \| \[", webgl, re.M), op
+        row = re.search(rf"^\| \[{op}\]\([^)]*\) \| ([^|]*)\|", webgl, re.M)
+        assert row and _covers(re.sub(r"\([^)]*\)", "", row.group(1)), DEFAULT_OPSET), op
     for op in ("Round", "Min", "Max", "OneHot"):
         assert not re.search(rf"^\| {op} \|", webgpu, re.M), op
+    reduce_sum = re.search(r"^\| \[ReduceSum\]\([^)]*\) \| ([^|]*)\|", webgl, re.M).group(1)
+    assert not _covers(re.sub(r"\([^)]*\)", "", reduce_sum), DEFAULT_OPSET), "ReduceSum runs on WebGL now: it need not be rewritten"
 
 
 def test_demo_pins_the_onnxruntime_web_it_is_tested_with():
@@ -129,15 +143,24 @@ def site(conditional_run, tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def served(site):
-    handler = functools.partial(_QuietHandler, directory=site)
+@contextlib.contextmanager
+def _serving(folder):
+    """``folder`` on a local HTTP server: its URL."""
+    handler = functools.partial(_QuietHandler, directory=folder)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    with _serving(site) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -207,13 +230,18 @@ def _run_snippet(code, folder, z):
     return np.fromfile(os.path.join(folder, "images.u8"), np.uint8)
 
 
-@needs_node
-def test_model_card_and_docs_javascript_snippets_match_the_runtime_in_node(exported, tmp_path):
-    out, _ = exported
+def _in_node(out, tmp_path):
+    """A copy of the export ``out`` to run snippets in, its runtime, and the 16 latents of seed 0."""
     folder = tmp_path / "node"
     shutil.copytree(out, folder)
     runtime = Generator.load(os.path.join(out, "generator.onnx"))
-    z = latent_vectors(16, runtime.latent_dim, 0)
+    return str(folder), runtime, latent_vectors(16, runtime.latent_dim, 0)
+
+
+@needs_node
+def test_model_card_and_docs_javascript_snippets_match_the_runtime_in_node(exported, tmp_path):
+    out, _ = exported
+    folder, runtime, z = _in_node(out, tmp_path)
     card, docs = _js_blocks(open(os.path.join(out, "README.md")).read()), _js_blocks(open(DOCS).read())
     metadata = runtime.session.get_modelmeta().custom_metadata_map
     onnx_only = _js_blocks(model_card(metadata, {"onnx": 0.0}, ["generator.onnx", "samples.png", "README.md"]))
@@ -221,7 +249,7 @@ def test_model_card_and_docs_javascript_snippets_match_the_runtime_in_node(expor
     grid = grid_labels(16, NUM_CLASSES)
     for code, labels in ((card[0], grid), (onnx_only[0], grid), (docs[0], 3)):
         expected = runtime.generate(z, labels=labels)
-        np.testing.assert_array_equal(_run_snippet(code, str(folder), z).reshape(expected.shape), expected)
+        np.testing.assert_array_equal(_run_snippet(code, folder, z).reshape(expected.shape), expected)
 
 
 def test_cli_demo_writes_a_cdn_page_with_integrity_and_rejects_bad_options(conditional_run, tmp_path):
@@ -246,3 +274,71 @@ def test_cli_demo_writes_a_cdn_page_with_integrity_and_rejects_bad_options(condi
     (site / "notes.txt").write_text("mine")
     again = CliRunner().invoke(cli, ["demo", conditional_run, "--out", str(site)])
     assert again.exit_code == 2 and "already holds other files (notes.txt)" in again.output
+
+
+@pytest.fixture(scope="module")
+def text_export(tmp_path_factory):
+    """A two-step gan-int run (width 16, for the sub-pixel rewrite) exported with ``--onnx --web``: (run directory, export directory)."""
+    from gantk.export import exporter
+
+    root = tmp_path_factory.mktemp("text")
+    run_dir, _ = train_text_run(str(root), "--width", "16")
+    out = str(root / "export")
+    exporter.export_run(run_dir, out, formats=("onnx", "web"), log=lambda *_: None)
+    return run_dir, out
+
+
+def test_a_text_to_image_web_file_looks_its_words_up_and_draws_the_runtimes_pixels(text_export):
+    from gantk.pixels import to_uint8
+    from gantk.tokenizer import encode
+
+    _, out = text_export
+    model = onnx.load(os.path.join(out, onnx_web.WEB_FILE))
+    original = onnx.load(os.path.join(out, "generator.onnx"))
+    assert {"Cast", "Less", "Not", "Greater", "Squeeze", "ReduceSum", "Max", "Min", "Reciprocal"} <= {node.op_type for node in original.graph.node}
+    assert {node.op_type for node in model.graph.node} <= onnx_web.WEB_OPS
+    lookups = [node for node in model.graph.node if node.op_type == "Gather" and "tokens" in node.input]
+    assert len(lookups) >= 2
+    runtime = Generator.load(os.path.join(out, "generator.onnx"))
+    captions = ["A small red circle in the top left on white", "a big blue star, bottom right, on black", "Cross"] * 7
+    z = latent_vectors(len(captions), runtime.latent_dim, 5)
+    web = to_uint8(onnx_web.run_web(os.path.join(out, onnx_web.WEB_FILE), z, tokens=encode(captions, runtime.vocabulary)))
+    np.testing.assert_array_equal(web, runtime.generate(z, caption=captions))
+
+
+@needs_node
+def test_a_text_to_image_cards_javascript_tokenizes_and_draws_like_the_runtime(text_export, tmp_path):
+    folder, runtime, z = _in_node(text_export[1], tmp_path)
+    (code,) = _js_blocks(open(os.path.join(folder, "README.md")).read())
+    caption = re.search(r'const ids = ("[^"]*")', code).group(1)
+    expected = runtime.generate(z, caption=json.loads(caption))
+    np.testing.assert_array_equal(_run_snippet(code, folder, z).reshape(expected.shape), expected)
+
+
+@needs_node
+@needs_chromium
+def test_demo_page_draws_a_caption_like_the_runtime_and_refuses_an_unknown_word(text_export, tmp_path):
+    run_dir, out = text_export
+    site = str(tmp_path / "site")
+    demo.write_demo(run_dir, site, onnxruntime_web=ORT_DIST, seeds=4, log=lambda *_: None)
+    info = json.load(open(os.path.join(site, demo.INFO_FILE)))
+    runtime = Generator.load(os.path.join(out, "generator.onnx"))
+    assert info["text_encoder"]["vocabulary"] == runtime.vocabulary and info["text_encoder"]["max_length"] == runtime.metadata["max_length"]
+    steps = [
+        {"backend": "wasm", "seed": 2, "caption": "A large green square at the top right on striped"},
+        {"backend": "webgpu", "seed": 2, "caption": "a small red circle, centre, on white"},
+        {"backend": "webgl", "seed": 1, "caption": "Blue star"},
+        {"backend": "wasm", "seed": 1, "caption": "a red blob"},
+    ]
+    with _serving(site) as url:
+        result = _drive(url, steps, tmp_path)
+    assert not result["errors"], result["errors"]
+    batch, (height, width, _) = onnx_web.WEB_BATCH, runtime.image_shape
+    for step in result["steps"][:3]:
+        assert step["state"] == "ready", step["status"]
+        drawn = _tiles(step["grid"], batch, height, width, 4)
+        assert (drawn[..., :3] == runtime.sample(batch, seed=step["seed"], caption=step["caption"])).all(), step["backend"]
+    webgpu = result["steps"][1]
+    assert any("All nodes placed on [JsExecutionProvider]" in line for line in webgpu["placements"]), webgpu["placements"]
+    refused = result["steps"][3]
+    assert refused["state"] == "error" and "'blob'" in refused["status"] and "its vocabulary is: a against" in refused["status"]

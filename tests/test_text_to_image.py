@@ -6,6 +6,7 @@ import io
 import itertools
 import json
 import os
+import re
 import sys
 import urllib.parse
 
@@ -16,11 +17,11 @@ from click.testing import CliRunner
 from gantk.cli.main import cli
 from gantk.data import captions as grammar
 from gantk.data.shapes import shapes_arrays
-from gantk.errors import InputValueError
+from gantk.errors import ConfigError, InputValueError
 from gantk.tokenizer import MAX_LENGTH, UnknownWordError, build_vocabulary, encode, words
-from helpers import filters_of, tiny_config, trained_briefly
+from helpers import TEXT_SETTINGS as SETTINGS
+from helpers import filters_of, tiny_config, train_text_run, trained_briefly
 
-SETTINGS = ["--dataset", "shapes", "--image-size", "16", "--width", "4", "--batch-size", "8", "--latent-dim", "8"]
 CAPTION = "A small red circle in the top left on white"
 
 
@@ -382,18 +383,7 @@ def test_a_captioned_variant_on_data_without_captions_is_refused_before_any_meas
 
 @pytest.fixture(scope="module")
 def text_run(tmp_path_factory):
-    """A gan-int run of two steps from the CLI on small shapes splits, its text encoder pretrained for two steps into a private cache."""
-    from gantk.data import shapes
-
-    root = tmp_path_factory.mktemp("text-to-image")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GANTK_CACHE_DIR", str(root / "cache"))
-        patch.setitem(shapes.SPLITS, "train", 1024)
-        patch.setitem(shapes.SPLITS, "test", 1000)
-        run_dir = str(root / "run")
-        result = CliRunner().invoke(cli, ["train", "gan-int", *SETTINGS, "--steps", "2", "--text-encoder-steps", "2", "--out", run_dir])
-        assert result.exit_code == 0, result.output
-    return run_dir, result.output
+    return train_text_run(str(tmp_path_factory.mktemp("text-to-image")))
 
 
 def test_a_text_run_records_its_vocabulary_and_reports_retrieval(text_run):
@@ -452,9 +442,30 @@ def test_export_with_its_text_encoder_matches_gantk_sample(text_run, tmp_path):
         generator.sample(2, caption="a red blob")
     with pytest.raises(InputValueError, match="`caption` is required"):
         generator.sample(2)
-    with pytest.raises(Exception, match="SavedModel and ONNX only"):
-        exporter.export_run(run_dir, str(tmp_path / "web"), formats=["web"], log=lambda *_: None)
-    assert not os.path.exists(tmp_path / "web")
+    with pytest.raises(ConfigError, match="not quantized"):
+        exporter.export_run(run_dir, str(tmp_path / "int8"), quantize=["int8"], log=lambda *_: None)
+    assert not os.path.exists(tmp_path / "int8")
+
+
+def test_the_text_exports_card_code_runs_and_draws_its_caption(text_run, tmp_path, monkeypatch):
+    from gantk.export import exporter
+    from gantk.export.runtime import Generator
+
+    run_dir, _ = text_run
+    out = tmp_path / "export"
+    exporter.export_run(run_dir, str(out), log=lambda *_: None)
+    monkeypatch.chdir(out)
+    card = open("README.md").read()
+    assert "a caption of at most 24 words" in card and "`tokens` int32 [batch, max_length]" in card
+    images = []
+    for block in re.findall(r"```python\n(.*?)```", card, re.S):
+        namespace = {}
+        exec(block, namespace)
+        images.append(np.asarray(namespace["images"]))
+    assert len(images) == 3 and all(image.shape == (16, 16, 16, 3) for image in images)
+    caption = grammar.preview_captions()[0]
+    np.testing.assert_array_equal(images[0], Generator.load("generator.onnx").sample(16, seed=0, caption=caption))
+    np.testing.assert_array_equal(images[0], images[1])
 
 
 def test_the_runtime_tokenizes_without_tensorflow(text_run, tmp_path):

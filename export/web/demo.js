@@ -1,4 +1,5 @@
-// The page of `gantk demo`: a grid of samples for a seed, a walk between two seeds, a backend choice.
+// The page of `gantk demo`: a grid of samples for a seed (and a class or a caption), a walk between two
+// seeds, a backend choice.
 // Latents come from latents.f32, written by gantk for seeds 0..seeds-1 (gantk.latents.latent_vectors),
 // so a seed draws the same images as `gantk sample --n BATCH --seed SEED` and the Python runtime.
 import { WebGenerator, gridRGBA, slerp } from "./gantk-generator.js";
@@ -34,6 +35,10 @@ function labels(fallback) {
   return value === "" ? fallback : new Int32Array(info.batch).fill(Number(value));
 }
 
+function caption() {
+  return info.text_encoder ? $("caption").value : null;
+}
+
 function paint(canvas, pixels, count, columns) {
   const grid = gridRGBA(pixels, count, info.image_shape, columns);
   canvas.width = grid.width;
@@ -60,7 +65,7 @@ async function timed(what, work, timing) {
 
 async function draw() {
   const z = seedLatents("seed");
-  const pixels = await timed(`Drew seed ${$("seed").value}`, (model) => model.generate(z, labels(null)), "timing");
+  const pixels = await timed(`Drew seed ${$("seed").value}`, (model) => model.generate(z, labels(null), caption()), "timing");
   paint($("grid"), pixels, info.batch, Math.ceil(Math.sqrt(info.batch)));
 }
 
@@ -70,7 +75,7 @@ async function interpolate() {
   const z = new Float32Array(info.batch * size);
   for (let i = 0; i < info.batch; i++) z.set(slerp(a, b, i / (info.batch - 1)), i * size);
   const fixed = info.num_classes ? new Int32Array(info.batch).fill(Number($("label").value || 0)) : null;
-  frames = await timed(`Walked from seed ${$("seed-a").value} to ${$("seed-b").value}`, (model) => model.generate(z, labels(fixed)), "walk-timing");
+  frames = await timed(`Walked from seed ${$("seed-a").value} to ${$("seed-b").value}`, (model) => model.generate(z, labels(fixed), caption()), "walk-timing");
   showFrame();
 }
 
@@ -91,11 +96,15 @@ async function main() {
     $("class-box").hidden = false;
     info.labels.forEach((name, i) => $("label").add(new Option(`${i}: ${name}`, String(i))));
   }
-  $("caption-box").hidden = !info.text_encoder;
+  if (info.text_encoder) {
+    $("caption-box").hidden = false;
+    $("caption").value = info.text_encoder.caption;
+  }
   const ignore = () => {};
   $("draw").addEventListener("click", () => draw().catch(ignore));
   $("backend").addEventListener("change", () => draw().then(interpolate).catch(ignore));
   $("label").addEventListener("change", () => draw().then(interpolate).catch(ignore));
+  $("caption").addEventListener("change", () => draw().then(interpolate).catch(ignore));
   for (const id of ["seed-a", "seed-b"]) $(id).addEventListener("change", () => interpolate().catch(ignore));
   $("mix").addEventListener("input", showFrame);
   globalThis.gantkDemo = { draw, interpolate, info };

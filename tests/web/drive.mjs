@@ -1,6 +1,6 @@
 // Drive a `gantk demo` page in headless Chromium (Debian's /usr/bin/chromium, no downloaded browser).
 // Usage: node drive.mjs URL STEPS_JSON OUT_JSON
-// STEPS_JSON: [{"backend": "wasm", "seed": 3, "label": "", "click": false, "mix": [a, b]}, ...]
+// STEPS_JSON: [{"backend": "wasm", "seed": 3, "label": "", "caption": "...", "click": false, "mix": [a, b]}, ...]
 // Writes {steps: [{grid: {width, height, rgba}, frame, status, state, ms, placements}], requests, errors}.
 import { readFile, writeFile } from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -45,6 +45,7 @@ try {
       set("backend", step.backend);
       set("seed", step.seed);
       if (step.label !== undefined && !document.getElementById("class-box").hidden) set("label", step.label);
+      if (step.caption !== undefined) set("caption", step.caption);
       if (step.click) {
         const status = document.getElementById("status"), before = status.dataset.done;
         document.getElementById("draw").click();

@@ -4,11 +4,11 @@ The site holds the page (``index.html``, ``demo.js``, ``gantk-generator.js``, ``
 package data under ``gantk/export/web``), a web export of the run (``model/``, see
 ``gantk.export.onnx_web``), ``model.json`` describing it, and ``latents.f32``: for each seed
 ``s < seeds``, ``gantk.latents.latent_vectors(batch, latent_dim, s)`` as float32 little-endian,
-so the page draws exactly the runtime's images for a seed. A text-to-image generator's page also has
-a caption box; ``model.json`` carries the vocabulary its tokenizer (a port of ``gantk.tokenizer``)
-reads. onnxruntime-web is loaded from a CDN
-at a pinned version with a subresource-integrity hash (W3C Subresource Integrity), or copied
-from a local ``node_modules/onnxruntime-web/dist`` so the page works offline.
+so the page draws exactly the runtime's images for a seed. A text-to-image generator's page also
+has a caption box; ``model.json`` carries the vocabulary its tokenizer (a port of
+``gantk.tokenizer``) reads. onnxruntime-web is loaded from a CDN at a pinned version with a
+subresource-integrity hash (W3C Subresource Integrity), or copied from a local
+``node_modules/onnxruntime-web/dist`` so the page works offline.
 """
 
 import json

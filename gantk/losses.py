@@ -26,6 +26,8 @@ class LossPair:
     paper: str
     smoothable: bool = False
     """Whether the real target can be lowered from 1 (one-sided label smoothing)."""
+    generator_terms: Callable = None
+    """G's loss of each sample, whose mean ``generator`` is; None for feature matching."""
 
     @property
     def matches_features(self):
@@ -52,14 +54,24 @@ def cross_entropy_discriminator(real_logits, fake_logits, real_target=1.0):
     return ops.mean(_bce(real_logits, real_target)) + ops.mean(_bce(fake_logits, 0.0))
 
 
+def minimax_terms(fake_logits):
+    """log(1 - D(G(z))) of each sample."""
+    return -ops.softplus(fake_logits)
+
+
 def minimax_generator(fake_logits):
     """E[log(1 - D(G(z)))], minimised exactly as in the value function of Goodfellow et al. 2014."""
-    return -ops.mean(ops.softplus(fake_logits))
+    return ops.mean(minimax_terms(fake_logits))
+
+
+def non_saturating_terms(fake_logits):
+    """-log D(G(z)) of each sample."""
+    return ops.softplus(-fake_logits)
 
 
 def non_saturating_generator(fake_logits):
     """-E[log D(G(z))]: same fixed point, strong gradients early on (Goodfellow et al. 2014, section 3)."""
-    return ops.mean(ops.softplus(-fake_logits))
+    return ops.mean(non_saturating_terms(fake_logits))
 
 
 def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
@@ -67,9 +79,14 @@ def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
     return ops.mean(fake_logits) - ops.mean(real_logits)
 
 
+def critic_terms(fake_logits):
+    """-D(G(z)) of each sample."""
+    return -fake_logits
+
+
 def critic_generator(fake_logits):
     """-E[D(G(z))]: the generator of WGAN (Arjovsky et al. 2017) and of the hinge loss (Lim & Ye 2017)."""
-    return -ops.mean(fake_logits)
+    return ops.mean(critic_terms(fake_logits))
 
 
 def hinge_discriminator(real_logits, fake_logits, real_target=1.0):
@@ -82,9 +99,14 @@ def least_squares_discriminator(real_logits, fake_logits, real_target=1.0):
     return 0.5 * ops.mean(ops.square(real_logits - real_target)) + 0.5 * ops.mean(ops.square(fake_logits))
 
 
+def least_squares_terms(fake_logits):
+    """1/2 (D(G(z)) - 1)^2 of each sample."""
+    return 0.5 * ops.square(fake_logits - 1.0)
+
+
 def least_squares_generator(fake_logits):
     """1/2 E[(D(G(z)) - 1)^2] (Mao et al. 2017)."""
-    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+    return ops.mean(least_squares_terms(fake_logits))
 
 
 def feature_matching_generator(real_mean, fake_mean):
@@ -94,14 +116,14 @@ def feature_matching_generator(real_mean, fake_mean):
 
 
 LOSSES = {
-    "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_generator, True, "Goodfellow et al. 2014", True),
+    "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_generator, True, "Goodfellow et al. 2014", True, minimax_terms),
     "non-saturating": LossPair(
-        "non-saturating", cross_entropy_discriminator, non_saturating_generator, True, "Goodfellow et al. 2014", True
+        "non-saturating", cross_entropy_discriminator, non_saturating_generator, True, "Goodfellow et al. 2014", True, non_saturating_terms
     ),
-    "wasserstein": LossPair("wasserstein", wasserstein_discriminator, critic_generator, False, "Arjovsky et al. 2017"),
-    "hinge": LossPair("hinge", hinge_discriminator, critic_generator, False, "Lim & Ye 2017"),
+    "wasserstein": LossPair("wasserstein", wasserstein_discriminator, critic_generator, False, "Arjovsky et al. 2017", generator_terms=critic_terms),
+    "hinge": LossPair("hinge", hinge_discriminator, critic_generator, False, "Lim & Ye 2017", generator_terms=critic_terms),
     "least-squares": LossPair(
-        "least-squares", least_squares_discriminator, least_squares_generator, False, "Mao et al. 2017", True
+        "least-squares", least_squares_discriminator, least_squares_generator, False, "Mao et al. 2017", True, least_squares_terms
     ),
     "feature-matching": LossPair(
         "feature-matching", cross_entropy_discriminator, feature_matching_generator, True, "Salimans et al. 2016", True

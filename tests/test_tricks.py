@@ -196,13 +196,32 @@ def test_top_k_keeps_the_samples_d_scores_highest_while_the_share_decays_to_nu()
     keep = TopK(0.5, decay_steps=10)
     assert [round(float(keep.fraction(step)), 4) for step in (0, 10, 1000)] == [1.0, 0.99, 0.5]
     logits = tf.constant([[0.1], [3.0], [-1.0], [2.0], [0.5], [1.0]])
-    assert sorted(keep.kept(logits, 0).numpy()[:, 0].tolist()) == sorted(logits.numpy()[:, 0].tolist())
-    assert keep.kept(logits, 1000).numpy()[:, 0].tolist() == [3.0, 2.0, 1.0]
-    assert TopK(0.01, 1).kept(logits, 1000).shape == (1, 1)
+    mask, k = keep.kept(logits, 0)
+    assert mask.numpy().tolist() == [1.0] * 6 and float(k) == 6
+    mask, k = keep.kept(logits, 1000)
+    assert mask.numpy().tolist() == [0.0, 1.0, 0.0, 1.0, 0.0, 1.0] and float(k) == 3
+    mask, k = TopK(0.01, 1).kept(tf.constant([[1.0], [2.0], [2.0]]), 1000)
+    assert mask.numpy().tolist() == [0.0, 1.0, 0.0] and float(k) == 1
+    best = tf.constant([[3.0], [2.0], [1.0]])
+    for name in ("minimax", "non-saturating", "wasserstein", "hinge", "least-squares"):
+        pair = losses.get(name)
+        assert float(keep.loss(pair.generator_terms, logits, 1000)) == pytest.approx(float(pair.generator(best)), rel=1e-6), name
     _, _, gan = tiny_gan(top_k=0.5, top_k_steps=1)
     gan.g_optimizer.iterations.assign(1000)
-    expected = gan.loss_pair.generator(tf.constant([[3.0], [2.0], [1.0]]))
-    assert float(gan.adversarial_loss(logits)) == pytest.approx(float(expected))
+    assert float(gan.adversarial_loss(logits)) == pytest.approx(float(gan.loss_pair.generator(best)))
+
+
+def test_top_k_compiles_one_xla_program_for_every_k():
+    keep = TopK(0.5, decay_steps=1)
+
+    def loss(logits, step):
+        return keep.loss(losses.get("non-saturating").generator_terms, logits, step)
+
+    compiled = tf.function(loss, jit_compile=True)
+    logits = tf.random.stateless_normal((8, 1), seed=(1, 2))
+    programs = {compiled.experimental_get_compiler_ir(logits, tf.constant(step, tf.int64))(stage="hlo") for step in (0, 10, 70)}
+    assert len(programs) == 1
+    assert float(compiled(logits, tf.constant(70, tf.int64))) == pytest.approx(float(loss(logits, 70)))
 
 
 @pytest.mark.parametrize("variant", ["lapgan", "gan-int", "wgan-gp"])

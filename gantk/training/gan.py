@@ -248,7 +248,7 @@ class GAN(keras.Model):
     def adversarial_loss(self, logits):
         """G's loss on D's ``logits`` of its samples: all of them, or those top-k training keeps."""
         if self.top_k is not None:
-            logits = self.top_k.kept(logits, self.g_optimizer.iterations)
+            return self.top_k.loss(self.loss_pair.generator_terms, logits, self.g_optimizer.iterations)
         return self.loss_pair.generator(logits)
 
     def generator_objective(self, real, fake, labels, z=None):

@@ -9,12 +9,15 @@ little, and shrinks by a factor ``decay`` (0.99 in the paper) every ``decay_step
 updates (an epoch in the paper) until it reaches the fraction ``nu`` of the batch (0.5 to 0.75
 in the paper). D's update is unchanged.
 
+The kept samples are a mask over the batch by rank, so every shape is static: under XLA,
+``tf.math.top_k`` with a k that varies needs k as a compile-time constant and compiles the step
+again each time.
+
 Under ``tf.distribute`` each replica keeps the top share of its own slice of the batch, so with
 several replicas the samples kept can differ from those one device would keep from the whole batch.
 """
 
 from keras import ops
-import tensorflow as tf
 
 from gantk.training.schedule import epoch_length
 
@@ -33,11 +36,17 @@ class TopK:
         return ops.maximum(self.nu, ops.power(self.decay, ops.cast(step, "float32") / self.decay_steps))
 
     def kept(self, logits, step):
-        """The ``k`` highest of ``logits`` [N, 1] at generator update ``step``, as [k, 1] float32 (k >= 1)."""
+        """A float32 [N] mask of the ``k`` highest of ``logits`` [N, 1] at generator update ``step`` (ties broken
+        by position), and k (>= 1) as a float32 scalar."""
         scores = ops.cast(logits[:, 0], "float32")
-        count = ops.cast(ops.shape(scores)[0], "float32")
-        k = ops.cast(ops.maximum(1.0, ops.ceil(self.fraction(step) * count)), "int32")
-        return tf.math.top_k(scores, k=k).values[:, None]
+        k = ops.maximum(1.0, ops.ceil(self.fraction(step) * ops.cast(ops.shape(scores)[0], "float32")))
+        ranks = ops.argsort(ops.argsort(-scores))
+        return ops.cast(ops.cast(ranks, "float32") < k, "float32"), k
+
+    def loss(self, terms, logits, step):
+        """The mean of ``terms`` (G's loss of each sample, ``LossPair.generator_terms``) over the kept samples."""
+        mask, k = self.kept(logits, step)
+        return ops.sum(terms(ops.cast(logits[:, 0], "float32")) * mask) / k
 
 
 def top_k(config):

@@ -29,6 +29,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from gantk.export.onnx_graph import initializers as graph_initializers
+
 PATTERN = {"kernel_shape": [4, 4], "strides": [2, 2], "pads": [1, 1, 1, 1], "dilations": [1, 1], "group": 1, "auto_pad": b"NOTSET"}
 """Attributes of the rewritten ``ConvTranspose``; absent ones take the ONNX defaults, which match."""
 REQUIRED = ("strides", "pads")
@@ -175,7 +177,7 @@ def subpixel_conv_transposes(model):
     if opset < MIN_OPSET:
         return rewritten
     graph = rewritten.graph
-    initializers = {tensor.name: tensor for tensor in graph.initializer}
+    initializers = graph_initializers(graph)
     consumers = {}
     for node in graph.node:
         for name in set(node.input):

@@ -31,6 +31,7 @@ from onnx import TensorProto, helper, numpy_helper, shape_inference
 from onnx.reference import ReferenceEvaluator
 
 from gantk.export import onnx_words
+from gantk.export.onnx_graph import initializers
 from gantk.export.errors import ExportError
 
 WEB_FILE = "generator.web.onnx"
@@ -79,13 +80,9 @@ def web_model(model, batch=WEB_BATCH):
     return web
 
 
-def _initializers(graph):
-    return {tensor.name: tensor for tensor in graph.initializer}
-
-
 def _one_hot_as_gather(graph):
     """``OneHot(indices, depth, [off, on], axis=-1)`` with constant depth and values -> ``Gather(table, indices)``."""
-    constants = _initializers(graph)
+    constants = initializers(graph)
     producers = {output: node for node in graph.node for output in node.output}
     nodes = []
     for node in graph.node:
@@ -119,7 +116,7 @@ def _fold_constants(model):
     while True:
         inferred = shape_inference.infer_shapes(model, strict_mode=True)
         shapes = {value.name: value.type.tensor_type.shape for value in list(inferred.graph.value_info) + list(graph.input)}
-        constants = _initializers(graph)
+        constants = initializers(graph)
         folded = None
         for node in graph.node:
             if node.op_type not in _FOLDABLE or (node.op_type == "Shape" and node.attribute):
@@ -150,7 +147,7 @@ def _with_web_ops(model):
     graph = model.graph
     inferred = shape_inference.infer_shapes(model, strict_mode=True).graph
     shapes = {value.name: [dim.dim_value for dim in value.type.tensor_type.shape.dim] for value in list(inferred.value_info) + list(graph.input)}
-    constants = _initializers(graph)
+    constants = initializers(graph)
     nodes = []
 
     def constant(name, value):

@@ -24,6 +24,7 @@ from onnx import TensorProto, helper, numpy_helper, shape_inference
 from onnx.reference import ReferenceEvaluator
 
 from gantk.export.errors import ExportError
+from gantk.export.onnx_graph import initializers
 
 TOKENS = "tokens"
 PER_WORD = frozenset(
@@ -41,7 +42,7 @@ def fold_words(model):
     if not any(value.name == TOKENS for value in graph.input):
         return model
     count = len(json.loads(dict((p.key, p.value) for p in model.metadata_props)["vocabulary"])) + 1
-    constants = {tensor.name: tensor for tensor in graph.initializer}
+    constants = initializers(graph)
     nodes = _word_nodes(model, constants)
     if not nodes:
         return model

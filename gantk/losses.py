@@ -1,8 +1,9 @@
 """GAN loss pairs as pure functions of discriminator logits.
 
 Each pair has a discriminator loss ``d(real_logits, fake_logits, real_target)`` and a generator
-loss ``g(fake_logits)``, or ``g(real_mean, fake_mean)`` for a pair that ``matches_features`` (batch
-means of the discriminator's last hidden layer); both return the mean over the examples given. ``real_target`` is 1
+loss ``g(fake_logits)``, the mean of G's loss of each sample (``generator_terms``), or
+``g(real_mean, fake_mean)`` for a pair that ``matches_features`` (batch means of the
+discriminator's last hidden layer); both return the mean over the examples given. ``real_target`` is 1
 except under one-sided label smoothing (Salimans et al. 2016), which only the cross-entropy
 losses accept.
 """
@@ -20,14 +21,19 @@ from gantk.options import matches_features
 class LossPair:
     name: str
     discriminator: Callable
-    generator: Callable
+    generator_terms: Callable
+    """G's loss of each sample from its logit, or for feature matching the loss of two batch means."""
     probability: bool
     """Whether the logit is read through a sigmoid as a probability of 'real' (D(x) in the papers)."""
     paper: str
     smoothable: bool = False
     """Whether the real target can be lowered from 1 (one-sided label smoothing)."""
-    generator_terms: Callable = None
-    """G's loss of each sample, whose mean ``generator`` is; None for feature matching."""
+
+    def generator(self, *args):
+        """G's loss: the mean of ``generator_terms(fake_logits)``, or feature matching's ``(real_mean, fake_mean)``."""
+        if self.matches_features:
+            return self.generator_terms(*args)
+        return ops.mean(self.generator_terms(*args))
 
     @property
     def matches_features(self):
@@ -55,23 +61,15 @@ def cross_entropy_discriminator(real_logits, fake_logits, real_target=1.0):
 
 
 def minimax_terms(fake_logits):
-    """log(1 - D(G(z))) of each sample."""
+    """log(1 - D(G(z))) of each sample; its mean is minimised exactly as in the value function of Goodfellow et al. 2014."""
     return -ops.softplus(fake_logits)
 
 
-def minimax_generator(fake_logits):
-    """E[log(1 - D(G(z)))], minimised exactly as in the value function of Goodfellow et al. 2014."""
-    return ops.mean(minimax_terms(fake_logits))
-
 
 def non_saturating_terms(fake_logits):
-    """-log D(G(z)) of each sample."""
+    """-log D(G(z)) of each sample: same fixed point, strong gradients early on (Goodfellow et al. 2014, section 3)."""
     return ops.softplus(-fake_logits)
 
-
-def non_saturating_generator(fake_logits):
-    """-E[log D(G(z))]: same fixed point, strong gradients early on (Goodfellow et al. 2014, section 3)."""
-    return ops.mean(non_saturating_terms(fake_logits))
 
 
 def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
@@ -80,13 +78,9 @@ def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
 
 
 def critic_terms(fake_logits):
-    """-D(G(z)) of each sample."""
+    """-D(G(z)) of each sample: the generator of WGAN (Arjovsky et al. 2017) and of the hinge loss (Lim & Ye 2017)."""
     return -fake_logits
 
-
-def critic_generator(fake_logits):
-    """-E[D(G(z))]: the generator of WGAN (Arjovsky et al. 2017) and of the hinge loss (Lim & Ye 2017)."""
-    return ops.mean(critic_terms(fake_logits))
 
 
 def hinge_discriminator(real_logits, fake_logits, real_target=1.0):
@@ -100,13 +94,9 @@ def least_squares_discriminator(real_logits, fake_logits, real_target=1.0):
 
 
 def least_squares_terms(fake_logits):
-    """1/2 (D(G(z)) - 1)^2 of each sample."""
+    """1/2 (D(G(z)) - 1)^2 of each sample (Mao et al. 2017)."""
     return 0.5 * ops.square(fake_logits - 1.0)
 
-
-def least_squares_generator(fake_logits):
-    """1/2 E[(D(G(z)) - 1)^2] (Mao et al. 2017)."""
-    return ops.mean(least_squares_terms(fake_logits))
 
 
 def feature_matching_generator(real_mean, fake_mean):
@@ -116,15 +106,11 @@ def feature_matching_generator(real_mean, fake_mean):
 
 
 LOSSES = {
-    "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_generator, True, "Goodfellow et al. 2014", True, minimax_terms),
-    "non-saturating": LossPair(
-        "non-saturating", cross_entropy_discriminator, non_saturating_generator, True, "Goodfellow et al. 2014", True, non_saturating_terms
-    ),
-    "wasserstein": LossPair("wasserstein", wasserstein_discriminator, critic_generator, False, "Arjovsky et al. 2017", generator_terms=critic_terms),
-    "hinge": LossPair("hinge", hinge_discriminator, critic_generator, False, "Lim & Ye 2017", generator_terms=critic_terms),
-    "least-squares": LossPair(
-        "least-squares", least_squares_discriminator, least_squares_generator, False, "Mao et al. 2017", True, least_squares_terms
-    ),
+    "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_terms, True, "Goodfellow et al. 2014", True),
+    "non-saturating": LossPair("non-saturating", cross_entropy_discriminator, non_saturating_terms, True, "Goodfellow et al. 2014", True),
+    "wasserstein": LossPair("wasserstein", wasserstein_discriminator, critic_terms, False, "Arjovsky et al. 2017"),
+    "hinge": LossPair("hinge", hinge_discriminator, critic_terms, False, "Lim & Ye 2017"),
+    "least-squares": LossPair("least-squares", least_squares_discriminator, least_squares_terms, False, "Mao et al. 2017", True),
     "feature-matching": LossPair(
         "feature-matching", cross_entropy_discriminator, feature_matching_generator, True, "Salimans et al. 2016", True
     ),

@@ -196,11 +196,11 @@ def test_top_k_keeps_the_samples_d_scores_highest_while_the_share_decays_to_nu()
     keep = TopK(0.5, decay_steps=10)
     assert [round(float(keep.fraction(step)), 4) for step in (0, 10, 1000)] == [1.0, 0.99, 0.5]
     logits = tf.constant([[0.1], [3.0], [-1.0], [2.0], [0.5], [1.0]])
-    mask, k = keep.kept(logits, 0)
+    mask, k = keep.kept(logits[:, 0], 0)
     assert mask.numpy().tolist() == [1.0] * 6 and float(k) == 6
-    mask, k = keep.kept(logits, 1000)
+    mask, k = keep.kept(logits[:, 0], 1000)
     assert mask.numpy().tolist() == [0.0, 1.0, 0.0, 1.0, 0.0, 1.0] and float(k) == 3
-    mask, k = TopK(0.01, 1).kept(tf.constant([[1.0], [2.0], [2.0]]), 1000)
+    mask, k = TopK(0.01, 1).kept(tf.constant([1.0, 2.0, 2.0]), 1000)
     assert mask.numpy().tolist() == [0.0, 1.0, 0.0] and float(k) == 1
     best = tf.constant([[3.0], [2.0], [1.0]])
     for name in ("minimax", "non-saturating", "wasserstein", "hinge", "least-squares"):

@@ -35,18 +35,18 @@ class TopK:
     def fraction(self, step):
         return ops.maximum(self.nu, ops.power(self.decay, ops.cast(step, "float32") / self.decay_steps))
 
-    def kept(self, logits, step):
-        """A float32 [N] mask of the ``k`` highest of ``logits`` [N, 1] at generator update ``step`` (ties broken
-        by position), and k (>= 1) as a float32 scalar."""
-        scores = ops.cast(logits[:, 0], "float32")
+    def kept(self, scores, step):
+        """A float32 [N] mask of the ``k`` highest of the float32 ``scores`` [N] at generator update ``step``
+        (ties broken by position), and k (>= 1) as a float32 scalar."""
         k = ops.maximum(1.0, ops.ceil(self.fraction(step) * ops.cast(ops.shape(scores)[0], "float32")))
         ranks = ops.argsort(ops.argsort(-scores))
         return ops.cast(ops.cast(ranks, "float32") < k, "float32"), k
 
     def loss(self, terms, logits, step):
         """The mean of ``terms`` (G's loss of each sample, ``LossPair.generator_terms``) over the kept samples."""
-        mask, k = self.kept(logits, step)
-        return ops.sum(terms(ops.cast(logits[:, 0], "float32")) * mask) / k
+        scores = ops.cast(logits[:, 0], "float32")
+        mask, k = self.kept(scores, step)
+        return ops.sum(terms(scores) * mask) / k
 
 
 def top_k(config):

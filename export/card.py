@@ -85,12 +85,13 @@ def _quantized_lines(quantized):
     return lines + ["", f"FID: {next(iter(quantized.values()))['protocol']}.", ""]
 
 
-def _quantized_example(file, shape):
+def _quantized_example(file, shape, caption):
+    asked = f", caption={caption!r}" if caption else ""
     return f"""```python
 from gantk.export.runtime import Generator
 
 generator = Generator.load("{file}")
-images = generator.sample(16, seed=0)  # uint8 [16, {shape}], close to the float file's
+images = generator.sample(16, seed=0{asked})  # uint8 [16, {shape}], close to the float file's
 ```"""
 
 
@@ -208,7 +209,7 @@ def model_card(metadata, parity, files, paper=None, summary=None, quantized=None
             "",
         ]
         for record in (quantized or {}).values():
-            lines += [f"The quantized `{record['file']}` loads the same way:", "", _quantized_example(record["file"], shape), ""]
+            lines += [f"The quantized `{record['file']}` loads the same way:", "", _quantized_example(record["file"], shape, caption), ""]
     if "generator.onnx" in files or WEB_FILE in files:
         web = WEB_FILE in files
         lines += [

@@ -21,7 +21,7 @@ from gantk import zoo
 from gantk.errors import ConfigError
 from gantk.export import card, keep, manifest, onnx_export, onnx_web, parity, saved_model, serving, staging as stale
 from gantk.export.errors import ExportError, ParityError, QualityError
-from gantk.data.captions import preview_captions
+from gantk.data.captions import preview_captions, preview_grid_captions
 from gantk.images import save_images
 from gantk.latents import grid_columns, grid_labels, grid_size, latent_vectors
 from gantk.pixels import to_uint8
@@ -112,12 +112,6 @@ def staged(out_dir):
         raise
 
 
-def preview_grid_captions(n):
-    """The preview captions of a text-to-image run's sample grids, each on ``n / 8`` consecutive images."""
-    preview = preview_captions()
-    return [preview[i] for i in grid_labels(n, len(preview))]
-
-
 def _sample_grid(files, staging, config, num_classes, rows):
     """64 images from the exported generator itself: the runtime on the ONNX file, else the SavedModel or web file.
 
@@ -134,12 +128,6 @@ def _sample_grid(files, staging, config, num_classes, rows):
     if SAVED_MODEL_DIR not in files:
         return to_uint8(onnx_web.run_web(os.path.join(staging, onnx_web.WEB_FILE), z, labels, tokens))
     return saved_model.run_saved_model(os.path.join(staging, SAVED_MODEL_DIR), z, labels, tokens)["image_uint8"]
-
-
-def check_captioned(gan, quantize):
-    """A text-to-image generator exports to SavedModel, ONNX and the web, each with its text encoder; not quantized."""
-    if quantize and getattr(gan, "captioned", False):
-        raise ConfigError("A text-to-image export is not quantized: --quantize calibrates and checks on images drawn without captions.")
 
 
 def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMATS, opset=None, log=print, quantize=(), quality_bound=None):
@@ -173,7 +161,6 @@ def export_generator(gan, config, out_dir, training_step, formats=DEFAULT_FORMAT
             f"gantk export writes image generators (H, W, C); run {config.variant!r} on {config.dataset!r} "
             f"makes samples of shape {config.image_shape}."
         )
-    check_captioned(gan, quantize)
     check_target(out_dir)
     stale.clean_stale(out_dir, log)
     previous = manifest.read(out_dir)

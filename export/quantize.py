@@ -6,6 +6,9 @@
   graph optimisation). The [-1, 1] tail (the last ``Tanh`` and the uint8 mapping) stays float.
 - ``fp16``: onnxruntime's ``float16.convert_float_to_float16`` with float32 inputs and outputs.
 
+A text-to-image generator is calibrated, measured and timed on the preview captions of its sample
+grids (``gantk.data.captions.preview_grid_captions``), as ``gantk evaluate`` draws it.
+
 Instead of the float export's 1e-4 parity check, a quantized file passes a quality gate: the
 in-domain FID of ``gantk evaluate`` (the dataset's classifier features, else Inception) of its
 images and of the float file's images for the same fixed latents, each against the dataset;
@@ -20,8 +23,10 @@ import time
 
 import onnx
 
+from gantk.data.captions import preview_grid_captions
 from gantk.export.errors import ExportError, QualityError
 from gantk.latents import grid_labels, latent_vectors
+from gantk.tokenizer import encode
 
 DEFAULT_BOUND = 0.05
 QUALITY_SAMPLES = 2000
@@ -39,14 +44,21 @@ METHODS = {
 }
 
 
-def _feeds(latent_dim, num_classes, n, batch, seed):
-    z = latent_vectors(n, latent_dim, seed)
-    labels = grid_labels(n, num_classes) if num_classes else None
+def _conditions(generator, n):
+    """The runtime's arguments beside z for ``n`` images: the preview captions of a text-to-image
+    generator; a class-conditional one takes the grid's labels by default."""
+    return {"caption": preview_grid_captions(n)} if generator.captioned else {}
+
+
+def _feeds(generator, n, batch, seed):
+    """The calibration inputs: ``n`` latents of ``seed`` with the grid's labels or captions, ``batch`` at a time."""
+    inputs = {"z": latent_vectors(n, generator.latent_dim, seed)}
+    if generator.num_classes:
+        inputs["label"] = grid_labels(n, generator.num_classes)
+    if generator.captioned:
+        inputs["tokens"] = encode(preview_grid_captions(n), generator.vocabulary, generator.metadata["max_length"])
     for start in range(0, n, batch):
-        feed = {"z": z[start : start + batch]}
-        if labels is not None:
-            feed["label"] = labels[start : start + batch]
-        yield feed
+        yield {name: values[start : start + batch] for name, values in inputs.items()}
 
 
 def _tail_nodes(model):
@@ -56,13 +68,14 @@ def _tail_nodes(model):
     return [node.name for node in nodes[last:]] if last is not None else []
 
 
-def quantize_int8(float_path, out_path, latent_dim, num_classes, int8_format=INT8_FORMAT):
+def quantize_int8(float_path, out_path, generator, int8_format=INT8_FORMAT):
+    """``float_path`` quantized to ``out_path``, calibrated on inputs of ``generator`` (its runtime ``Generator``)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self._feeds = _feeds(latent_dim, num_classes, CALIBRATION_SAMPLES, CALIBRATION_BATCH, CALIBRATION_SEED)
+            self._feeds = _feeds(generator, CALIBRATION_SAMPLES, CALIBRATION_BATCH, CALIBRATION_SEED)
 
         def get_next(self):
             return next(self._feeds, None)
@@ -99,13 +112,14 @@ def _label_file(path, float_path, description):
 def throughput(generators, batch=SPEED_BATCH, repeats=SPEED_REPEATS):
     """Images per second of each generator at ``batch``: median of ``repeats`` runs, interleaved so load hits all alike."""
     z = latent_vectors(batch, generators[0].latent_dim, 0)
+    conditions = _conditions(generators[0], batch)
     for generator in generators:
-        generator.generate(z)
+        generator.generate(z, **conditions)
     times = [[] for _ in generators]
     for _ in range(repeats):
         for generator, kept in zip(generators, times):
             start = time.perf_counter()
-            generator.generate(z)
+            generator.generate(z, **conditions)
             kept.append(time.perf_counter() - start)
     return [batch / statistics.median(kept) for kept in times]
 
@@ -119,7 +133,7 @@ def fid_pair(float_generator, quantized_generator, config, n=QUALITY_SAMPLES, ca
     real, _, n_real, _ = reference_features(extractor, config, n, cache_dir, log=log)
     fids = []
     for generator in (float_generator, quantized_generator):
-        fake, _ = extractor.extract(generator.sample(n, seed=QUALITY_SEED))
+        fake, _ = extractor.extract(generator.sample(n, seed=QUALITY_SEED, **_conditions(generator, n)))
         fids.append(score_features(("fid",), real, fake)["fid"])
     protocol = f"{name} features ({extractor.identity}), {n} samples of seed {QUALITY_SEED} against {n_real} {config.dataset} images"
     return fids[0], fids[1], protocol
@@ -141,7 +155,7 @@ def quantize_export(folder, float_file, kinds, config, bound=None, log=print, ca
         path = os.path.join(folder, f"generator.{kind}.onnx")
         try:
             if kind == "int8":
-                description = quantize_int8(float_path, path, reference.latent_dim, reference.num_classes)
+                description = quantize_int8(float_path, path, reference)
             else:
                 description = quantize_fp16(float_path, path)
             _label_file(path, float_path, description)

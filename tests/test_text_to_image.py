@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from gantk.cli.main import cli
 from gantk.data import captions as grammar
 from gantk.data.shapes import shapes_arrays
-from gantk.errors import ConfigError, InputValueError
+from gantk.errors import InputValueError
 from gantk.tokenizer import MAX_LENGTH, UnknownWordError, build_vocabulary, encode, words
 from helpers import TEXT_SETTINGS as SETTINGS
 from helpers import filters_of, tiny_config, train_text_run, trained_briefly
@@ -442,9 +442,38 @@ def test_export_with_its_text_encoder_matches_gantk_sample(text_run, tmp_path):
         generator.sample(2, caption="a red blob")
     with pytest.raises(InputValueError, match="`caption` is required"):
         generator.sample(2)
-    with pytest.raises(ConfigError, match="not quantized"):
-        exporter.export_run(run_dir, str(tmp_path / "int8"), quantize=["int8"], log=lambda *_: None)
-    assert not os.path.exists(tmp_path / "int8")
+
+
+def test_a_text_export_quantizes_on_the_preview_captions(text_run, tmp_path, monkeypatch):
+    """int8 and fp16 files of a text-to-image generator keep its text encoder and pass the gate's bookkeeping."""
+    from gantk.data import shapes
+    from gantk.evaluation import extractors
+    from gantk.export import exporter
+    from gantk.export.runtime import Generator
+
+    run_dir, _ = text_run
+    monkeypatch.setenv("GANTK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setitem(shapes.SPLITS, "train", 1024)
+    monkeypatch.setitem(shapes.SPLITS, "test", 1000)
+    monkeypatch.setattr(extractors, "CLASSIFIER_EXAMPLE_PASSES", 1)
+    printed = []
+    out = tmp_path / "export"
+    exporter.export_run(run_dir, str(out), formats=["onnx"], quantize=["int8", "fp16"], quality_bound=5.0, log=printed.append)
+    assert sum(line.startswith("Quantized") and "FID" in line for line in printed) == 2, printed
+    float_images = Generator.load(str(out / "generator.onnx")).sample(16, seed=0, caption=CAPTION).astype(int)
+    for kind, mean_limit in (("fp16", 1.0), ("int8", 12.0)):
+        generator = Generator.load(str(out / f"generator.{kind}.onnx"))
+        assert generator.captioned and kind in generator.metadata["quantization"]
+        images = generator.sample(16, seed=0, caption=CAPTION)
+        assert np.abs(images.astype(int) - float_images).mean() < mean_limit, kind
+    monkeypatch.chdir(out)
+    card = open("README.md").read()
+    blocks = [block for block in re.findall(r"```python\n(.*?)```", card, re.S) if "generator.int8.onnx" in block or "generator.fp16.onnx" in block]
+    assert len(blocks) == 2
+    for block in blocks:
+        namespace = {}
+        exec(block, namespace)
+        assert np.asarray(namespace["images"]).shape == (16, 16, 16, 3)
 
 
 def test_the_text_exports_card_code_runs_and_draws_its_caption(text_run, tmp_path, monkeypatch):

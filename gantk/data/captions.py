@@ -11,6 +11,7 @@ GAN-CLS, Reed et al. 2016). ``parse_caption`` reads any caption back into the at
 import re
 
 from gantk.errors import DatasetError
+from gantk.latents import grid_labels
 
 KINDS = ("circle", "square", "triangle", "star", "cross")
 COLOURS = ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink")
@@ -174,3 +175,9 @@ triangle, purple cross, yellow circle, red star, orange cross) are held-out pair
 def preview_captions():
     """The captions a text-to-image run's sample grids show, one row each, in the first template."""
     return [make_caption(*attributes, [0] * CAPTION_DRAWS) for attributes in PREVIEW]
+
+
+def preview_grid_captions(n):
+    """``n`` preview captions for a sample grid: each caption on ``n / 8`` consecutive images, as ``grid_labels`` spreads labels."""
+    preview = preview_captions()
+    return [preview[i] for i in grid_labels(n, len(preview))]

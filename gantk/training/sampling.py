@@ -4,7 +4,7 @@ import numpy as np
 
 from gantk.errors import ConfigError
 from gantk.latents import CHUNK, category_latents, check_integer, grid_labels, latent_chunks
-from gantk.data.captions import preview_captions
+from gantk.data.captions import preview_grid_captions
 from gantk.pixels import to_uint8
 from gantk.tokenizer import encode
 
@@ -39,10 +39,9 @@ def resolve_labels(labels, n, config):
 
 def caption_tokens(captions, n, config):
     """Word ids ``[n, MAX_LENGTH]`` (``gantk.tokenizer``): one caption for all ``n`` samples, one per
-    sample, or, when ``None``, the preview captions (``gantk.data.captions.preview_captions``), one row each."""
+    sample, or, when ``None``, the preview captions (``gantk.data.captions.preview_grid_captions``), one row each."""
     if captions is None:
-        preview = preview_captions()
-        captions = [preview[i] for i in grid_labels(n, len(preview))]
+        captions = preview_grid_captions(n)
     captions = [captions] if isinstance(captions, str) else list(captions)
     captions = captions * n if len(captions) == 1 else captions
     if len(captions) != n:

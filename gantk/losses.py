@@ -65,11 +65,9 @@ def minimax_terms(fake_logits):
     return -ops.softplus(fake_logits)
 
 
-
 def non_saturating_terms(fake_logits):
     """-log D(G(z)) of each sample: same fixed point, strong gradients early on (Goodfellow et al. 2014, section 3)."""
     return ops.softplus(-fake_logits)
-
 
 
 def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
@@ -80,7 +78,6 @@ def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
 def critic_terms(fake_logits):
     """-D(G(z)) of each sample: the generator of WGAN (Arjovsky et al. 2017) and of the hinge loss (Lim & Ye 2017)."""
     return -fake_logits
-
 
 
 def hinge_discriminator(real_logits, fake_logits, real_target=1.0):
@@ -96,7 +93,6 @@ def least_squares_discriminator(real_logits, fake_logits, real_target=1.0):
 def least_squares_terms(fake_logits):
     """1/2 (D(G(z)) - 1)^2 of each sample (Mao et al. 2017)."""
     return 0.5 * ops.square(fake_logits - 1.0)
-
 
 
 def feature_matching_generator(real_mean, fake_mean):

@@ -141,7 +141,7 @@ SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
 REED = "Reed et al. 2016, arXiv:1605.05396"
 DISCRIMINATOR_OPTIONS = (
     "d_steps", "label_smoothing", "clip_discriminator", "minibatch_discrimination", "historical_averaging",
-    "instance_noise", "r1_penalty", "diff_augment", "top_k",
+    "instance_noise", "r1_penalty", "balanced_consistency", "diff_augment", "top_k",
 )
 """Options that need a discriminator, acting on its update or on its scores of G's samples (an auto-encoder,
 which has none, refuses them)."""
@@ -230,6 +230,7 @@ OPTIONS = (
     Option("top_k_steps", int, None, "Top-k training: generator updates per 0.99 decay of the kept share (default: one epoch, as in the paper).", group="tricks", minimum=1, metavar="N", paper="Sinha et al. 2020, arXiv:2002.06224"),
     Option("spectral_norm", bool, False, "Every Dense and Conv2D layer of D divided by its largest singular value (the DCGAN D then has no BatchNorm).", group="tricks", paper="Miyato et al. 2018, arXiv:1802.05957"),
     Option("r1_penalty", float, None, "Penalty GAMMA/2 * E||grad D(x)||^2 on real data.", group="tricks", minimum=0, open_min=True, metavar="GAMMA", paper="Mescheder et al. 2018, arXiv:1801.04406"),
+    Option("balanced_consistency", float, None, "Consistency regularization: penalty LAMBDA * (D(x) - D(T(x)))^2 on the real and on the generated images, T a random mirror and a shift of up to 1/8 of the side, so D judges what is drawn rather than where its pixels sit.", group="tricks", minimum=0, open_min=True, metavar="LAMBDA", paper="Zhao et al. 2021 (bCR), arXiv:2002.04724"),
     Option("latent_mixture", int, None, "z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes.", group="tricks", minimum=2, metavar="K", accepts="a whole number of components >= 2", paper="Gurumurthy et al. 2017 (DeLiGAN), arXiv:1706.02071"),
     Option("latent_mixture_scale", float, None, "Scale of the noise within each latent component (default 0.1).", group="tricks", minimum=0, open_min=True, metavar="S"),
     Option("info_code", int, None, "InfoGAN: z picks one of K equally likely categories, shown to G as a one-hot code; a head on D's features learns to read the code back from G's images, and both networks minimise its cross-entropy, so each category draws something of its own. Keep K well below the batch size, or each category may collapse to one picture.", group="tricks", minimum=2, metavar="K", accepts="a whole number of categories >= 2", paper="Chen et al. 2016, arXiv:1606.03657"),

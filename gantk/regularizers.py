@@ -1,6 +1,7 @@
 """Discriminator regularizers: callables ``reg(gan, real, fake, labels) -> scalar``, weight included.
 
-The gradient penalty of WGAN-GP, R1, and historical averaging (which keeps state: its running mean).
+The gradient penalty of WGAN-GP, R1, balanced consistency regularization, and historical averaging
+(which keeps state: its running mean).
 
 ``GAN.discriminator_update`` adds each one to the discriminator loss inside its gradient tape,
 so a regularizer may itself differentiate the discriminator (second-order gradients).
@@ -55,6 +56,34 @@ def r1_penalty(weight=10.0):
 def r1_term(weight, squared_norms):
     """``weight / 2`` times the batch mean of ||grad_x D(x)||^2 at the real samples (Mescheder et al. 2018, eq. 9)."""
     return 0.5 * weight * ops.mean(squared_norms)
+
+
+def balanced_consistency(transform, weight=10.0):
+    """``weight * (E[(D(x) - D(T(x)))^2] + E[(D(G(z)) - D(T(G(z))))^2])``, T = ``transform(gan, images)``.
+
+    Balanced consistency regularization (bCR) of Zhao, Zhang, Chen, Singh & Zhang 2021 ("Improved
+    Consistency Regularization for Generative Adversarial Networks", arXiv:2002.04724, Algorithm 1,
+    lambda_real = lambda_fake = 10), which extends the consistency regularization of Zhang, Zhang,
+    Odena & Lee 2020 (arXiv:1910.12027) from the real images to the generated ones: D's logit must
+    not change when a picture is mirrored left to right (with probability 1/2) or shifted by up to
+    1/8 of its side, so D judges what is drawn rather than where its pixels sit; penalising the
+    generated images too keeps D from taking the transformation itself for a sign of the real data.
+    The runs' T is DiffAugment's flip and translation (zero fill), drawn per sample
+    (``gantk.training.tricks``); the gradient flows through both logits of each pair.
+    """
+    weight = float(weight)
+
+    def penalty(gan, real, fake, labels=None):
+        real = ops.cast(real, fake.dtype)
+        gaps = []
+        for images in (real, fake):
+            plain = gan.discriminate(images, labels, training=True)
+            moved = gan.discriminate(transform(gan, images), labels, training=True)
+            gaps.append(ops.mean(ops.square(ops.cast(plain, "float32") - ops.cast(moved, "float32"))))
+        return weight * (gaps[0] + gaps[1])
+
+    penalty.__name__ = "balanced_consistency"
+    return penalty
 
 
 def squared_input_gradient_norms(gan, inputs, labels=None):

@@ -46,6 +46,15 @@ def test_translation_shifts_each_sample_by_at_most_an_eighth_of_its_side():
     assert len(set(moves)) > 4, "each sample draws its own shift"
 
 
+def test_flip_mirrors_about_half_the_samples_left_to_right_and_leaves_the_rest():
+    images = RNG.random((32, 8, 8, 3)).astype("float32")
+    out = np.asarray(DiffAugment("flip")(Seeded(), images))
+    mirrored = [np.array_equal(moved, image[:, ::-1]) for image, moved in zip(images, out)]
+    kept = [np.array_equal(moved, image) for image, moved in zip(images, out)]
+    assert all(m != k for m, k in zip(mirrored, kept))
+    assert 8 <= sum(mirrored) <= 24
+
+
 def test_cutout_zeroes_one_square_of_half_the_side_clipped_at_the_edges():
     images = RNG.random((16, 16, 16, 3)).astype("float32") + 1.0
     out = np.asarray(DiffAugment("cutout")(Seeded(), images))

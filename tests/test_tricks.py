@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import keras
 import numpy as np
@@ -232,11 +233,30 @@ def test_top_k_reaches_the_pyramid_the_text_and_the_critic_steps(variant):
     trained_briefly(gan, config, data)
 
 
+@pytest.mark.parametrize("variant", ["cgan", "ssgan", "gan-int"])
+def test_balanced_consistency_reaches_the_conditional_semi_supervised_and_text_discriminators(variant):
+    config, data = tiny_config(variant, balanced_consistency=10.0)
+    gan = build_compiled_gan(config)
+    assert [regularizer.__name__ for regularizer in gan.regularizers][-1] == "balanced_consistency"
+    trained_briefly(gan, config, data)
+
+
+@pytest.mark.parametrize("variant, settings, message", [
+    ("lapgan", dict(dataset="digits", image_size=16), "The lapgan variant does not take option `balanced_consistency`"),
+    ("gan", dict(dataset="ring8"), "Option `balanced_consistency` is for images, and dataset 'ring8' holds points"),
+    ("vae", dict(dataset="digits"), "The vae variant does not take option `balanced_consistency`"),
+])
+def test_balanced_consistency_is_refused_where_no_discriminator_sees_images(variant, settings, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_config(variant, balanced_consistency=10.0, **settings)
+
+
 def test_trick_options_are_checked():
     for options, message in [
         ({"virtual_batch_norm": "critic"}, "must be one of generator"),
         ({"historical_averaging": -1}, "must be a positive number"),
         ({"r1_penalty": "strong"}, "must be a positive number"),
+        ({"balanced_consistency": 0}, "must be a positive number"),
         ({"minibatch_discrimination": True, "minibatch_kernels": 0}, "positive integer"),
         ({"top_k": 1.5}, "top_k"),
         ({"top_k_steps": 5}, "Option `top_k_steps` needs `top_k`"),
@@ -256,13 +276,17 @@ ALL_TRICKS = {
     "instance_noise": 0.1,
     "instance_noise_steps": 4,
     "r1_penalty": 1.0,
+    "balanced_consistency": 10.0,
     "diff_augment": "color,translation,cutout",
     "top_k": 0.5,
     "top_k_steps": 1,
 }
 
 
-@pytest.mark.parametrize("option", ["minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "diff_augment", "top_k"])
+@pytest.mark.parametrize("option", [
+    "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "balanced_consistency",
+    "diff_augment", "top_k",
+])
 def test_each_trick_trains_two_steps(option):
     options = {key: value for key, value in ALL_TRICKS.items() if key.startswith(option)}
     config, data, gan = tiny_gan(**options, reference_batch_size=8, label_smoothing=0.9)
@@ -306,7 +330,7 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "train", "dcgan", "--dataset", "digits", "--image-size", "16", "--width", "4", "--batch-size", "8",
         "--latent-dim", "8", "--steps", "1", "--quiet", "--out", str(run_dir), "--label-smoothing", "0.9",
         "--minibatch-discrimination", "--historical-averaging", "0.01", "--virtual-batch-norm", "--instance-noise", "0.1",
-        "--r1-penalty", "2", "--diff-augment", "translation,cutout", "--top-k", "0.75", "--top-k-steps", "50",
+        "--r1-penalty", "2", "--balanced-consistency", "5", "--diff-augment", "translation,cutout", "--top-k", "0.75", "--top-k-steps", "50",
     ])
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
@@ -321,6 +345,6 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "diff_augment": "translation,cutout",
         "top_k": 0.75,
     }
-    assert config["top_k_steps"] == 50
+    assert config["top_k_steps"] == 50 and config["balanced_consistency"] == 5.0
     bad = CliRunner().invoke(cli, ["train", "dcgan", "--virtual-batch-norm", "critic"])
     assert bad.exit_code == 2 and "critic" in bad.output

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import types
 
 import keras
 import numpy as np
@@ -18,9 +19,10 @@ from gantk.errors import ConfigError
 from gantk.evaluation import digits_check
 from gantk.training.points import evaluate_points, plot_points
 from gantk.metrics.modes import mode_coverage
-from gantk.regularizers import gradient_penalty, r1_penalty
+from gantk.regularizers import balanced_consistency, gradient_penalty, r1_penalty
 from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
+from gantk.training.diff_augment import DiffAugment
 from gantk.training.gan import GAN
 from gantk.training.run import check_labels, with_data
 
@@ -175,11 +177,16 @@ def critic_gan(discriminator, num_classes=0):
     return GAN(keras.Model(latent, latent), discriminator, latent_dim=2, num_classes=num_classes, seed=3)
 
 
-def uniform_draws(gan, n):
-    """The per-sample weights the penalty will draw next, from a copy of the noise generator's state."""
+def noise_copy(gan):
+    """A copy of ``gan``'s noise generator in its current state, so a test can draw what a penalty will draw next."""
     copy = keras.random.SeedGenerator(0)
     copy.state.assign(gan.seed_generator.state.numpy())
-    return keras.random.uniform((n,), seed=copy).numpy()
+    return types.SimpleNamespace(seed_generator=copy)
+
+
+def uniform_draws(gan, n):
+    """The per-sample weights the penalty will draw next."""
+    return keras.random.uniform((n,), seed=noise_copy(gan).seed_generator).numpy()
 
 
 @pytest.mark.parametrize("shape", [(6, 2), (4, 8, 8, 1)])
@@ -207,6 +214,38 @@ def test_r1_penalty_matches_a_closed_form_and_ignores_the_fakes():
     expected = 2.0 * np.mean(np.sum((2 * real.reshape(5, -1)) ** 2, axis=1))
     for fake in (real, real + 3.0):
         assert np.isclose(float(r1_penalty(4.0)(gan, tf.constant(real), tf.constant(fake))), expected, rtol=1e-5)
+
+
+def summing_critic(column_weights):
+    """D(x) = sum over pixels of x times its column's weight, for 8x8 grey pictures."""
+    sample = keras.Input((8, 8, 1))
+    weights = keras.ops.convert_to_tensor(np.asarray(column_weights, "float32")[None, None, :, None])
+    return keras.Model(sample, keras.layers.Lambda(lambda x: keras.ops.sum(x * weights, axis=(1, 2, 3))[:, None])(sample))
+
+
+def test_balanced_consistency_is_the_squared_logit_change_under_a_mirror_and_shift_on_both_batches():
+    """With column weights 0..7 a mirror or a shift moves D's logit; the penalty is the weight times
+    the mean squared move on the real batch plus that on the generated batch, with the same draws."""
+    gan = critic_gan(summing_critic(np.arange(8)))
+    rng = np.random.default_rng(2)
+    real, fake = rng.normal(size=(16, 8, 8, 1)).astype("float32"), rng.normal(size=(16, 8, 8, 1)).astype("float32")
+    transform = DiffAugment("flip,translation")
+    draws = noise_copy(gan)
+    moved_real, moved_fake = np.asarray(transform(draws, real)), np.asarray(transform(draws, fake))
+    def logit(x):
+        return np.sum(x * np.arange(8)[None, None, :, None], axis=(1, 2, 3))
+
+    expected = 3.0 * sum(np.mean((logit(x) - logit(moved)) ** 2) for x, moved in ((real, moved_real), (fake, moved_fake)))
+    assert expected > 1.0
+    assert np.isclose(float(balanced_consistency(transform, 3.0)(gan, tf.constant(real), tf.constant(fake))), expected, rtol=1e-4)
+
+
+def test_balanced_consistency_is_zero_for_a_logit_that_ignores_where_a_centred_shape_sits():
+    """The shift reaches 1/8 of the side, one pixel at 8x8: a shape two pixels from every edge keeps its sum."""
+    gan = critic_gan(summing_critic(np.ones(8)))
+    pictures = np.zeros((16, 8, 8, 1), "float32")
+    pictures[:, 2:6, 2:6] = np.random.default_rng(3).normal(size=(16, 4, 4, 1))
+    assert float(balanced_consistency(DiffAugment("flip,translation"), 10.0)(gan, tf.constant(pictures), tf.constant(pictures[::-1]))) < 1e-8
 
 
 def test_gradient_penalty_of_a_conditional_critic_and_its_gradient():

@@ -49,6 +49,12 @@ class DiffAugment:
         values = replica_slice(lambda n: keras.random.randint((n, 2), low, high, seed=gan.seed_generator), size)
         return values[:, 0], values[:, 1]
 
+    def flip(self, gan, images):
+        """Each sample mirrored left to right with probability 1/2 (not a DiffAugment policy: consistency
+        regularization's transformation, ``gantk.regularizers.balanced_consistency``)."""
+        mirrored = self.uniform(gan, images) < 0.5
+        return ops.where(mirrored, ops.flip(images, axis=2), images)
+
     def color(self, gan, images):
         """Brightness +U(-0.5, 0.5), saturation x U(0, 2), contrast x U(0.5, 1.5), each per sample."""
         images = images + (self.uniform(gan, images) - 0.5)

@@ -14,6 +14,9 @@ variant gets them without its recipe knowing:
   build the convolutional discriminator without BatchNorm.
 - ``r1_penalty``: weight gamma of the R1 penalty (gamma / 2) E||grad_x D(x)||^2 on real data
   (Mescheder et al. 2018; ``gantk.regularizers.r1_penalty``).
+- ``balanced_consistency``: weight lambda of the consistency penalty on D's logits of the real and
+  the generated images against their mirrored and shifted copies (Zhao et al. 2021;
+  ``gantk.regularizers.balanced_consistency``).
 - ``latent_mixture``: K, with ``latent_mixture_scale`` (default 0.1): the generator's first layer
   turns z into a draw from a uniform mixture of K separated components (``LatentMixture``; built
   by the recipes through ``gantk.nets.latent_mixture.latent_prior``).
@@ -38,8 +41,9 @@ from gantk.nets.info_code import with_code_head
 from gantk.nets.minibatch_discrimination import MinibatchDiscrimination
 from gantk.nets.spectral_norm import with_spectral_norm
 from gantk.nets.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
-from gantk.regularizers import HistoricalAveraging, r1_penalty
+from gantk.regularizers import HistoricalAveraging, balanced_consistency, r1_penalty
 from gantk.replicas import replica_slice
+from gantk.training.diff_augment import DiffAugment
 from gantk.training.schedule import run_length
 
 def vbn_targets(config):
@@ -177,6 +181,8 @@ def regularizers(config, discriminator):
         found.append(HistoricalAveraging(config.historical_averaging, discriminator))
     if config.r1_penalty:
         found.append(r1_penalty(config.r1_penalty))
+    if config.balanced_consistency:
+        found.append(balanced_consistency(DiffAugment("flip,translation"), config.balanced_consistency))
     return found
 
 

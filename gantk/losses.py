@@ -28,6 +28,8 @@ class LossPair:
     paper: str
     smoothable: bool = False
     """Whether the real target can be lowered from 1 (one-sided label smoothing)."""
+    fake_terms: Callable = None
+    """D's loss of each logit it should score as generated: the fake half of ``discriminator``."""
 
     def generator(self, *args):
         """G's loss: the mean of ``generator_terms(fake_logits)``, or feature matching's ``(real_mean, fake_mean)``."""
@@ -39,6 +41,10 @@ class LossPair:
     def matches_features(self):
         """Whether the generator loss takes D's features of a real and a generated batch instead of logits."""
         return matches_features(self.name)
+
+    def fake_loss(self, logits):
+        """D's loss for scoring every one of ``logits`` as generated (the mean of ``fake_terms``)."""
+        return ops.mean(self.fake_terms(logits))
 
     def check_smoothing(self, real_target):
         if real_target != 1.0 and not self.smoothable:
@@ -55,9 +61,14 @@ def _bce(logits, target):
     return ops.relu(logits) - logits * target + ops.softplus(-ops.abs(logits))
 
 
+def cross_entropy_fake_terms(fake_logits):
+    """-log(1 - D(G(z))) of each sample."""
+    return _bce(fake_logits, 0.0)
+
+
 def cross_entropy_discriminator(real_logits, fake_logits, real_target=1.0):
     """-E[log D(x)] - E[log(1 - D(G(z)))]: the discriminator side of Goodfellow et al. 2014."""
-    return ops.mean(_bce(real_logits, real_target)) + ops.mean(_bce(fake_logits, 0.0))
+    return ops.mean(_bce(real_logits, real_target)) + ops.mean(cross_entropy_fake_terms(fake_logits))
 
 
 def minimax_terms(fake_logits):
@@ -70,9 +81,14 @@ def non_saturating_terms(fake_logits):
     return ops.softplus(-fake_logits)
 
 
+def wasserstein_fake_terms(fake_logits):
+    """D(G(z)) of each sample: the critic lowers its score of what it should call generated."""
+    return fake_logits
+
+
 def wasserstein_discriminator(real_logits, fake_logits, real_target=1.0):
     """E[D(G(z))] - E[D(x)]: the critic's side of the Kantorovich-Rubinstein dual (Arjovsky et al. 2017)."""
-    return ops.mean(fake_logits) - ops.mean(real_logits)
+    return ops.mean(wasserstein_fake_terms(fake_logits)) - ops.mean(real_logits)
 
 
 def critic_terms(fake_logits):
@@ -80,14 +96,24 @@ def critic_terms(fake_logits):
     return -fake_logits
 
 
+def hinge_fake_terms(fake_logits):
+    """max(0, 1 + D(G(z))) of each sample."""
+    return ops.relu(1.0 + fake_logits)
+
+
 def hinge_discriminator(real_logits, fake_logits, real_target=1.0):
     """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))] (Lim & Ye 2017, Geometric GAN)."""
-    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(hinge_fake_terms(fake_logits))
+
+
+def least_squares_fake_terms(fake_logits):
+    """1/2 D(G(z))^2 of each sample."""
+    return 0.5 * ops.square(fake_logits)
 
 
 def least_squares_discriminator(real_logits, fake_logits, real_target=1.0):
     """1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2] (Mao et al. 2017, LSGAN with a-b-c = 0-1-1)."""
-    return 0.5 * ops.mean(ops.square(real_logits - real_target)) + 0.5 * ops.mean(ops.square(fake_logits))
+    return 0.5 * ops.mean(ops.square(real_logits - real_target)) + ops.mean(least_squares_fake_terms(fake_logits))
 
 
 def least_squares_terms(fake_logits):
@@ -102,13 +128,18 @@ def feature_matching_generator(real_mean, fake_mean):
 
 
 LOSSES = {
-    "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_terms, True, "Goodfellow et al. 2014", True),
-    "non-saturating": LossPair("non-saturating", cross_entropy_discriminator, non_saturating_terms, True, "Goodfellow et al. 2014", True),
-    "wasserstein": LossPair("wasserstein", wasserstein_discriminator, critic_terms, False, "Arjovsky et al. 2017"),
-    "hinge": LossPair("hinge", hinge_discriminator, critic_terms, False, "Lim & Ye 2017"),
-    "least-squares": LossPair("least-squares", least_squares_discriminator, least_squares_terms, False, "Mao et al. 2017", True),
+    "minimax": LossPair("minimax", cross_entropy_discriminator, minimax_terms, True, "Goodfellow et al. 2014", True, cross_entropy_fake_terms),
+    "non-saturating": LossPair(
+        "non-saturating", cross_entropy_discriminator, non_saturating_terms, True, "Goodfellow et al. 2014", True, cross_entropy_fake_terms
+    ),
+    "wasserstein": LossPair("wasserstein", wasserstein_discriminator, critic_terms, False, "Arjovsky et al. 2017", False, wasserstein_fake_terms),
+    "hinge": LossPair("hinge", hinge_discriminator, critic_terms, False, "Lim & Ye 2017", False, hinge_fake_terms),
+    "least-squares": LossPair(
+        "least-squares", least_squares_discriminator, least_squares_terms, False, "Mao et al. 2017", True, least_squares_fake_terms
+    ),
     "feature-matching": LossPair(
-        "feature-matching", cross_entropy_discriminator, feature_matching_generator, True, "Salimans et al. 2016", True
+        "feature-matching", cross_entropy_discriminator, feature_matching_generator, True, "Salimans et al. 2016", True,
+        cross_entropy_fake_terms,
     ),
 }
 

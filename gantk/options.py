@@ -141,7 +141,7 @@ SALIMANS = "Salimans et al. 2016, arXiv:1606.03498"
 REED = "Reed et al. 2016, arXiv:1605.05396"
 DISCRIMINATOR_OPTIONS = (
     "d_steps", "label_smoothing", "clip_discriminator", "minibatch_discrimination", "historical_averaging",
-    "instance_noise", "r1_penalty", "balanced_consistency", "diff_augment", "top_k",
+    "instance_noise", "r1_penalty", "balanced_consistency", "negative_augmentation", "diff_augment", "top_k",
 )
 """Options that need a discriminator, acting on its update or on its scores of G's samples (an auto-encoder,
 which has none, refuses them)."""
@@ -149,6 +149,8 @@ which has none, refuses them)."""
 DIFF_AUGMENT_POLICIES = tuple(
     ",".join(c) for n in (1, 2, 3) for c in combinations(("color", "translation", "cutout"), n)
 )
+
+NEGATIVE_AUGMENTATIONS = ("blur", "mixup", "blur,mixup")
 
 OPTIONS = (
     # What to train on.
@@ -231,6 +233,8 @@ OPTIONS = (
     Option("spectral_norm", bool, False, "Every Dense and Conv2D layer of D divided by its largest singular value (the DCGAN D then has no BatchNorm).", group="tricks", paper="Miyato et al. 2018, arXiv:1802.05957"),
     Option("r1_penalty", float, None, "Penalty GAMMA/2 * E||grad D(x)||^2 on real data.", group="tricks", minimum=0, open_min=True, metavar="GAMMA", paper="Mescheder et al. 2018, arXiv:1801.04406"),
     Option("balanced_consistency", float, None, "Consistency regularization: penalty LAMBDA * (D(x) - D(T(x)))^2 on the real and on the generated images, T a random mirror and a shift of up to 1/8 of the side, so D judges what is drawn rather than where its pixels sit.", group="tricks", minimum=0, open_min=True, metavar="LAMBDA", paper="Zhao et al. 2021 (bCR), arXiv:2002.04724"),
+    Option("negative_augmentation", str, None, "Negative data augmentation: D also scores, as generated, real pictures blurred (the pyramid's u(d(x))) and/or blended with another (mixup), so G is pushed away from soft edges and mixed colours.", group="tricks", choices=NEGATIVE_AUGMENTATIONS, metavar="KINDS", accepts="blur, mixup or blur,mixup", paper="Sinha et al. 2021, arXiv:2102.05113"),
+    Option("negative_weight", float, 1.0, "Negative data augmentation: the weight W of D's loss on the negatives beside its loss on G's samples (the paper's mixture, lambda = 1 / (1 + W)).", group="tricks", minimum=0, open_min=True, metavar="W", paper="Sinha et al. 2021, arXiv:2102.05113"),
     Option("latent_mixture", int, None, "z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes.", group="tricks", minimum=2, metavar="K", accepts="a whole number of components >= 2", paper="Gurumurthy et al. 2017 (DeLiGAN), arXiv:1706.02071"),
     Option("latent_mixture_scale", float, None, "Scale of the noise within each latent component (default 0.1).", group="tricks", minimum=0, open_min=True, metavar="S"),
     Option("info_code", int, None, "InfoGAN: z picks one of K equally likely categories, shown to G as a one-hot code; a head on D's features learns to read the code back from G's images, and both networks minimise its cross-entropy, so each category draws something of its own. Keep K well below the batch size, or each category may collapse to one picture.", group="tricks", minimum=2, metavar="K", accepts="a whole number of categories >= 2", paper="Chen et al. 2016, arXiv:1606.03657"),

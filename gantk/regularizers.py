@@ -1,6 +1,7 @@
 """Discriminator regularizers: callables ``reg(gan, real, fake, labels) -> scalar``, weight included.
 
-The gradient penalty of WGAN-GP, R1, balanced consistency regularization, and historical averaging
+The gradient penalty of WGAN-GP, R1, balanced consistency regularization, negative data augmentation,
+and historical averaging
 (which keeps state: its running mean).
 
 ``GAN.discriminator_update`` adds each one to the discriminator loss inside its gradient tape,
@@ -83,6 +84,27 @@ def balanced_consistency(transform, weight=10.0):
         return weight * (gaps[0] + gaps[1])
 
     penalty.__name__ = "balanced_consistency"
+    return penalty
+
+
+def negative_augmentation(transform, weight=1.0):
+    """``weight`` times D's loss for scoring ``transform(gan, x)`` of the real batch as generated.
+
+    Negative data augmentation (Sinha et al. 2021, "Negative Data Augmentation", arXiv:2102.05113):
+    the discriminator separates the data from the mixture lambda p_G + (1 - lambda) p_NDA of generated
+    pictures and real ones pushed off the data's support; with the fake half of D's loss
+    weighted 1 and this term ``weight``, lambda = 1 / (1 + weight) up to the scale of D's loss. The
+    negatives pass through what D sees of every picture (DiffAugment, instance noise), and a
+    conditional D scores them with their real pictures' labels.
+    """
+    weight = float(weight)
+
+    def penalty(gan, real, fake, labels=None):
+        negatives = transform(gan, ops.cast(real, fake.dtype))
+        logits = gan.discriminate(gan.perturb(negatives), labels, training=True)
+        return weight * gan.loss_pair.fake_loss(ops.cast(logits, "float32"))
+
+    penalty.__name__ = "negative_augmentation"
     return penalty
 
 

@@ -48,6 +48,16 @@ def test_losses_match_their_formulas():
     assert np.isclose(float(losses.get("least-squares").generator(fake)), 0.5 * np.mean((fake - 1) ** 2))
 
 
+@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+def test_fake_loss_is_the_fake_half_of_the_discriminator_loss(name):
+    """D's loss on two fake batches differs by the difference of their fake losses, the real batch fixed."""
+    pair = losses.get(name)
+    other = LOGITS[::-1] * 2.0 + 0.5
+    difference = float(pair.discriminator(LOGITS, other)) - float(pair.discriminator(LOGITS, LOGITS))
+    assert np.isclose(difference, float(pair.fake_loss(other)) - float(pair.fake_loss(LOGITS)), atol=1e-6)
+    assert float(pair.fake_loss(np.full((3, 1), 0.5, "float32"))) < float(pair.fake_loss(np.full((3, 1), 1.0, "float32")))
+
+
 def test_unknown_loss_and_bad_smoothing():
     with pytest.raises(ConfigError, match="Argument `loss` must be one of"):
         losses.get("fancy")

@@ -234,21 +234,23 @@ def test_top_k_reaches_the_pyramid_the_text_and_the_critic_steps(variant):
 
 
 @pytest.mark.parametrize("variant", ["cgan", "ssgan", "gan-int"])
-def test_balanced_consistency_reaches_the_conditional_semi_supervised_and_text_discriminators(variant):
-    config, data = tiny_config(variant, balanced_consistency=10.0)
+@pytest.mark.parametrize("option, value", [("balanced_consistency", 10.0), ("negative_augmentation", "blur,mixup")])
+def test_image_regularizers_reach_the_conditional_semi_supervised_and_text_discriminators(variant, option, value):
+    config, data = tiny_config(variant, **{option: value})
     gan = build_compiled_gan(config)
-    assert [regularizer.__name__ for regularizer in gan.regularizers][-1] == "balanced_consistency"
+    assert [regularizer.__name__ for regularizer in gan.regularizers][-1] == option
     trained_briefly(gan, config, data)
 
 
+@pytest.mark.parametrize("option, value", [("balanced_consistency", 10.0), ("negative_augmentation", "blur")])
 @pytest.mark.parametrize("variant, settings, message", [
-    ("lapgan", dict(dataset="digits", image_size=16), "The lapgan variant does not take option `balanced_consistency`"),
-    ("gan", dict(dataset="ring8"), "Option `balanced_consistency` is for images, and dataset 'ring8' holds points"),
-    ("vae", dict(dataset="digits"), "The vae variant does not take option `balanced_consistency`"),
+    ("lapgan", dict(dataset="digits", image_size=16), "The lapgan variant does not take option `{}`"),
+    ("gan", dict(dataset="ring8"), "Option `{}` is for images, and dataset 'ring8' holds points"),
+    ("vae", dict(dataset="digits"), "The vae variant does not take option `{}`"),
 ])
-def test_balanced_consistency_is_refused_where_no_discriminator_sees_images(variant, settings, message):
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        resolve_config(variant, balanced_consistency=10.0, **settings)
+def test_image_regularizers_are_refused_where_no_discriminator_sees_images(option, value, variant, settings, message):
+    with pytest.raises(ConfigError, match=re.escape(message.format(option))):
+        resolve_config(variant, **{option: value}, **settings)
 
 
 def test_trick_options_are_checked():
@@ -260,6 +262,9 @@ def test_trick_options_are_checked():
         ({"minibatch_discrimination": True, "minibatch_kernels": 0}, "positive integer"),
         ({"top_k": 1.5}, "top_k"),
         ({"top_k_steps": 5}, "Option `top_k_steps` needs `top_k`"),
+        ({"negative_augmentation": "jigsaw"}, "must be blur, mixup or blur,mixup. Received: negative_augmentation=.jigsaw."),
+        ({"negative_weight": 2.0}, "Option `negative_weight` needs `negative_augmentation`"),
+        ({"negative_augmentation": "blur", "negative_weight": 0}, "must be a positive number"),
         ({"top_k": 0.5, "loss": "feature-matching"}, "the feature-matching loss compares a batch's mean features; choose another `loss`"),
     ]:
         with pytest.raises(ConfigError, match=message):
@@ -277,6 +282,8 @@ ALL_TRICKS = {
     "instance_noise_steps": 4,
     "r1_penalty": 1.0,
     "balanced_consistency": 10.0,
+    "negative_augmentation": "blur,mixup",
+    "negative_weight": 2.0,
     "diff_augment": "color,translation,cutout",
     "top_k": 0.5,
     "top_k_steps": 1,
@@ -285,7 +292,7 @@ ALL_TRICKS = {
 
 @pytest.mark.parametrize("option", [
     "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "instance_noise", "r1_penalty", "balanced_consistency",
-    "diff_augment", "top_k",
+    "negative_augmentation", "diff_augment", "top_k",
 ])
 def test_each_trick_trains_two_steps(option):
     options = {key: value for key, value in ALL_TRICKS.items() if key.startswith(option)}
@@ -331,6 +338,7 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "--latent-dim", "8", "--steps", "1", "--quiet", "--out", str(run_dir), "--label-smoothing", "0.9",
         "--minibatch-discrimination", "--historical-averaging", "0.01", "--virtual-batch-norm", "--instance-noise", "0.1",
         "--r1-penalty", "2", "--balanced-consistency", "5", "--diff-augment", "translation,cutout", "--top-k", "0.75", "--top-k-steps", "50",
+        "--negative-augmentation", "mixup", "--negative-weight", "0.5",
     ])
     assert result.exit_code == 0, result.output
     config = json.load(open(os.path.join(run_dir, "config.json")))
@@ -346,5 +354,6 @@ def test_the_cli_flags_are_stored_in_the_runs_config(tmp_path):
         "top_k": 0.75,
     }
     assert config["top_k_steps"] == 50 and config["balanced_consistency"] == 5.0
+    assert config["negative_augmentation"] == "mixup" and config["negative_weight"] == 0.5
     bad = CliRunner().invoke(cli, ["train", "dcgan", "--virtual-batch-norm", "critic"])
     assert bad.exit_code == 2 and "critic" in bad.output

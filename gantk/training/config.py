@@ -45,6 +45,12 @@ def check_top_k(values):
         raise ConfigError("Option `top_k` ranks D's scores of single samples, and the feature-matching loss compares a batch's mean features; choose another `loss`.")
 
 
+def check_negative_augmentation(values):
+    """The negatives' weight means nothing without negatives."""
+    if not values["negative_augmentation"] and values["negative_weight"] != BY_NAME["negative_weight"].default:
+        raise ConfigError("Option `negative_weight` needs `negative_augmentation` (the kinds of negatives).")
+
+
 def check_refused_options(recipe, values):
     """Refuse a shared option the variant cannot build with (``Recipe.refuses``), when it is set."""
     given = [name for name in recipe.refuses if BY_NAME[name].is_set(values[name])]
@@ -65,6 +71,7 @@ class ConfigMethods:
                 raise ConfigError(f"Option `{option.name}` applies to {', '.join(taken_by)}, not to {recipe.name}.")
         check_info_code(recipe, checked)
         check_top_k(checked)
+        check_negative_augmentation(checked)
         check_refused_options(recipe, checked)
         checked["gantk_version"] = checked["gantk_version"] or __version__
         for name, value in checked.items():

@@ -17,6 +17,8 @@ variant gets them without its recipe knowing:
 - ``balanced_consistency``: weight lambda of the consistency penalty on D's logits of the real and
   the generated images against their mirrored and shifted copies (Zhao et al. 2021;
   ``gantk.regularizers.balanced_consistency``).
+- ``negative_augmentation`` (with ``negative_weight``): real pictures blurred or blended, scored by D
+  as generated (Sinha et al. 2021; ``gantk.training.negative_augmentation``).
 - ``latent_mixture``: K, with ``latent_mixture_scale`` (default 0.1): the generator's first layer
   turns z into a draw from a uniform mixture of K separated components (``LatentMixture``; built
   by the recipes through ``gantk.nets.latent_mixture.latent_prior``).
@@ -41,9 +43,10 @@ from gantk.nets.info_code import with_code_head
 from gantk.nets.minibatch_discrimination import MinibatchDiscrimination
 from gantk.nets.spectral_norm import with_spectral_norm
 from gantk.nets.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
-from gantk.regularizers import HistoricalAveraging, balanced_consistency, r1_penalty
+from gantk.regularizers import HistoricalAveraging, balanced_consistency, negative_augmentation, r1_penalty
 from gantk.replicas import replica_slice
 from gantk.training.diff_augment import DiffAugment
+from gantk.training.negative_augmentation import NegativeAugmentation
 from gantk.training.schedule import run_length
 
 def vbn_targets(config):
@@ -183,6 +186,8 @@ def regularizers(config, discriminator):
         found.append(r1_penalty(config.r1_penalty))
     if config.balanced_consistency:
         found.append(balanced_consistency(DiffAugment("flip,translation"), config.balanced_consistency))
+    if config.negative_augmentation:
+        found.append(negative_augmentation(NegativeAugmentation(config.negative_augmentation), config.negative_weight))
     return found
 
 

@@ -15,7 +15,7 @@ MLP_OPTIONS = ("hidden", "g_hidden", "d_hidden", "dropout", "weight_norm", "g_ba
 """Options that only the MLP networks read."""
 CONVOLUTIONAL_OPTIONS = ("width", "d_width", "kernel_size")
 """Options that only the convolutional networks read."""
-IMAGE_OPTIONS = ("image_size", "channels", "diff_augment", "balanced_consistency")
+IMAGE_OPTIONS = ("image_size", "channels", "diff_augment", "balanced_consistency", "negative_augmentation")
 """Options that only image data reads."""
 
 

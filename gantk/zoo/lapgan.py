@@ -160,7 +160,7 @@ RECIPE = Recipe(
     takes=("coarsest_size", "level_noise_dim", "class_conditional", "level_width", "level_batch_norm"),
     refuses=(
         "minibatch_discrimination", "historical_averaging", "virtual_batch_norm", "latent_mixture",
-        "instance_noise", "diff_augment", "balanced_consistency",
+        "instance_noise", "diff_augment", "balanced_consistency", "negative_augmentation",
     ),
     refusal="the pyramid's levels are built and trained without it",
 )

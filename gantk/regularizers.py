@@ -1,8 +1,7 @@
 """Discriminator regularizers: callables ``reg(gan, real, fake, labels) -> scalar``, weight included.
 
 The gradient penalty of WGAN-GP, R1, balanced consistency regularization, negative data augmentation,
-and historical averaging
-(which keeps state: its running mean).
+and historical averaging (which keeps state: its running mean).
 
 ``GAN.discriminator_update`` adds each one to the discriminator loss inside its gradient tape,
 so a regularizer may itself differentiate the discriminator (second-order gradients).

@@ -77,3 +77,12 @@ def train_text_run(root, *options):
         result = CliRunner().invoke(cli, ["train", "gan-int", *TEXT_SETTINGS, "--steps", "2", "--text-encoder-steps", "2", *options, "--out", run_dir])
         assert result.exit_code == 0, result.output
     return run_dir, result.output
+
+
+class Seeded:
+    """What DiffAugment and NegativeAugmentation read of a GAN: its seed generator."""
+
+    def __init__(self, seed=0):
+        import keras
+
+        self.seed_generator = keras.random.SeedGenerator(seed)

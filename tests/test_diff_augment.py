@@ -2,7 +2,6 @@
 
 import re
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -12,16 +11,9 @@ from gantk.training.build import build_compiled_gan
 from gantk.training.config import resolve_config
 from gantk.training.diff_augment import DiffAugment
 
-from helpers import tiny_config, trained_briefly
+from helpers import Seeded, tiny_config, trained_briefly
 
 RNG = np.random.default_rng(0)
-
-
-class Seeded:
-    """What ``DiffAugment`` reads of a GAN: its seed generator."""
-
-    def __init__(self, seed=0):
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
 
 def shifted(image, rows, columns):

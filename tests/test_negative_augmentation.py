@@ -10,14 +10,9 @@ from gantk.regularizers import negative_augmentation
 from gantk.training.gan import GAN
 from gantk.training.negative_augmentation import NegativeAugmentation
 
+from helpers import Seeded
+
 RNG = np.random.default_rng(0)
-
-
-class Seeded:
-    """What ``NegativeAugmentation`` reads of a GAN: its seed generator."""
-
-    def __init__(self, seed=0):
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
 
 def test_blur_is_the_pyramids_low_pass():

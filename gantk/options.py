@@ -56,6 +56,8 @@ class Option:
     on_resume: str = "fixed"
     variant_specific: bool = False
     accepts: str = None
+    needs: tuple = None
+    """(the option this one refines, what that option is in words): refused when given without it."""
 
     @property
     def flag_name(self):
@@ -229,16 +231,16 @@ OPTIONS = (
     Option("instance_noise_steps", int, None, "Generator updates over which instance noise anneals (default: the run).", group="tricks", minimum=1, flag=False),
     Option("diff_augment", str, None, "DiffAugment: the same random, differentiable colour, translation and/or cutout on real and generated images wherever D sees them, so D cannot memorise pixels.", group="tricks", choices=DIFF_AUGMENT_POLICIES, metavar="POLICY", accepts="color, translation, cutout or several of them comma-separated in that order, e.g. translation,cutout", paper="Zhao et al. 2020, arXiv:2006.10738"),
     Option("top_k", float, None, "Top-k training: G's adversarial loss counts only the samples D scores highest, a share that starts at the whole batch and shrinks by 0.99 every `top_k_steps` updates down to NU.", group="tricks", minimum=0, open_min=True, maximum=1, metavar="NU", paper="Sinha et al. 2020, arXiv:2002.06224"),
-    Option("top_k_steps", int, None, "Top-k training: generator updates per 0.99 decay of the kept share (default: one epoch, as in the paper).", group="tricks", minimum=1, metavar="N", paper="Sinha et al. 2020, arXiv:2002.06224"),
+    Option("top_k_steps", int, None, "Top-k training: generator updates per 0.99 decay of the kept share (default: one epoch, as in the paper).", group="tricks", minimum=1, metavar="N", paper="Sinha et al. 2020, arXiv:2002.06224", needs=("top_k", "the share of samples kept")),
     Option("spectral_norm", bool, False, "Every Dense and Conv2D layer of D divided by its largest singular value (the DCGAN D then has no BatchNorm).", group="tricks", paper="Miyato et al. 2018, arXiv:1802.05957"),
     Option("r1_penalty", float, None, "Penalty GAMMA/2 * E||grad D(x)||^2 on real data.", group="tricks", minimum=0, open_min=True, metavar="GAMMA", paper="Mescheder et al. 2018, arXiv:1801.04406"),
     Option("balanced_consistency", float, None, "Consistency regularization: penalty LAMBDA * (D(x) - D(T(x)))^2 on the real and on the generated images, T a random mirror and a shift of up to 1/8 of the side, so D judges what is drawn rather than where its pixels sit.", group="tricks", minimum=0, open_min=True, metavar="LAMBDA", paper="Zhao et al. 2021 (bCR), arXiv:2002.04724"),
     Option("negative_augmentation", str, None, "Negative data augmentation: D also scores, as generated, real pictures blurred (the pyramid's u(d(x))) and/or blended with another (mixup), so G is pushed away from soft edges and mixed colours.", group="tricks", choices=NEGATIVE_AUGMENTATIONS, metavar="KINDS", accepts="blur, mixup or blur,mixup", paper="Sinha et al. 2021, arXiv:2102.05113"),
-    Option("negative_weight", float, 1.0, "Negative data augmentation: the weight W of D's loss on the negatives beside its loss on G's samples (the paper's mixture, lambda = 1 / (1 + W)).", group="tricks", minimum=0, open_min=True, metavar="W", paper="Sinha et al. 2021, arXiv:2102.05113"),
+    Option("negative_weight", float, 1.0, "Negative data augmentation: the weight W of D's loss on the negatives beside its loss on G's samples (the paper's mixture, lambda = 1 / (1 + W)).", group="tricks", minimum=0, open_min=True, metavar="W", paper="Sinha et al. 2021, arXiv:2102.05113", needs=("negative_augmentation", "the kinds of negatives")),
     Option("latent_mixture", int, None, "z picks one of K equally likely latent components (one-hot) plus scaled noise, so G need not bridge separated modes.", group="tricks", minimum=2, metavar="K", accepts="a whole number of components >= 2", paper="Gurumurthy et al. 2017 (DeLiGAN), arXiv:1706.02071"),
     Option("latent_mixture_scale", float, None, "Scale of the noise within each latent component (default 0.1).", group="tricks", minimum=0, open_min=True, metavar="S"),
     Option("info_code", int, None, "InfoGAN: z picks one of K equally likely categories, shown to G as a one-hot code; a head on D's features learns to read the code back from G's images, and both networks minimise its cross-entropy, so each category draws something of its own. Keep K well below the batch size, or each category may collapse to one picture.", group="tricks", minimum=2, metavar="K", accepts="a whole number of categories >= 2", paper="Chen et al. 2016, arXiv:1606.03657"),
-    Option("info_weight", float, 1.0, "InfoGAN: weight lambda of the code's cross-entropy in both networks' losses (1 in the paper for a categorical code).", group="tricks", minimum=0, open_min=True, metavar="LAMBDA", paper="Chen et al. 2016, arXiv:1606.03657"),
+    Option("info_weight", float, 1.0, "InfoGAN: weight lambda of the code's cross-entropy in both networks' losses (1 in the paper for a categorical code).", group="tricks", minimum=0, open_min=True, metavar="LAMBDA", paper="Chen et al. 2016, arXiv:1606.03657", needs=("info_code", "the number of categories")),
     # How the run executes and what it records.
     Option("strategy", str, "auto", "tf.distribute strategy.", group="execution", choices=("auto", "default", "mirrored", "multi-worker", "tpu"), on_resume="free"),
     Option("precision", str, "float32", "Compute precision; auto: mixed_float16 on tensor-core GPUs; on CPUs with native bf16 (AVX-512 BF16/AMX) float32 or mixed_bfloat16, whichever measured faster; else float32.", group="execution", choices=("float32", "mixed_float16", "mixed_bfloat16", "auto"), paper="Micikevicius et al. 2018, arXiv:1710.03740"),

@@ -23,8 +23,6 @@ def check_info_code(recipe, values):
     """InfoGAN's code (``gantk.nets.info_code``) needs the plain GAN step (LAPGAN's: its coarsest
     level), a generator loss that reads D's outputs, and z's first coordinate free."""
     if not values["info_code"]:
-        if values["info_weight"] != BY_NAME["info_weight"].default:
-            raise ConfigError("Option `info_weight` needs `info_code` (the number of categories).")
         return
     if recipe.model != "gan":
         plain = [name for name in zoo.names() if zoo.get(name).model == "gan"]
@@ -38,17 +36,17 @@ def check_info_code(recipe, values):
 def check_top_k(values):
     """Top-k training (``gantk.training.top_k``) ranks D's score of each generated sample."""
     if not values["top_k"]:
-        if values["top_k_steps"] is not None:
-            raise ConfigError("Option `top_k_steps` needs `top_k` (the share of samples kept).")
         return
     if matches_features(values["loss"]):
         raise ConfigError("Option `top_k` ranks D's scores of single samples, and the feature-matching loss compares a batch's mean features; choose another `loss`.")
 
 
-def check_negative_augmentation(values):
-    """The negatives' weight means nothing without negatives."""
-    if not values["negative_augmentation"] and values["negative_weight"] != BY_NAME["negative_weight"].default:
-        raise ConfigError("Option `negative_weight` needs `negative_augmentation` (the kinds of negatives).")
+def check_needed_options(values):
+    """Refuse an option given without the one it refines (``Option.needs``)."""
+    for option in OPTIONS:
+        if option.needs and option.is_set(values[option.name]) and not values[option.needs[0]]:
+            needed, what = option.needs
+            raise ConfigError(f"Option `{option.name}` needs `{needed}` ({what}).")
 
 
 def check_refused_options(recipe, values):
@@ -69,9 +67,9 @@ class ConfigMethods:
             if option.variant_specific and option.is_set(value) and option.name not in recipe.takes:
                 taken_by = [name for name in zoo.names() if option.name in zoo.get(name).takes]
                 raise ConfigError(f"Option `{option.name}` applies to {', '.join(taken_by)}, not to {recipe.name}.")
+        check_needed_options(checked)
         check_info_code(recipe, checked)
         check_top_k(checked)
-        check_negative_augmentation(checked)
         check_refused_options(recipe, checked)
         checked["gantk_version"] = checked["gantk_version"] or __version__
         for name, value in checked.items():

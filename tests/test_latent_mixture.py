@@ -57,6 +57,11 @@ def test_bad_options_are_one_clear_error(options, message):
         build_compiled_gan(with_data(config, load_dataset("ring8")))
 
 
+def test_the_scale_is_refused_beside_the_info_code_which_ignores_it():
+    with pytest.raises(ConfigError, match="Option `latent_mixture_scale` needs `latent_mixture` \\(the number of components\\)"):
+        resolve_config("dcgan", dataset="digits", info_code=5, latent_mixture_scale=0.5)
+
+
 def test_a_point_gan_with_the_prior_trains_and_its_generator_reloads(tmp_path):
     config = resolve_config("gan", dataset="ring8", batch_size=16, latent_dim=4, hidden=[16], latent_mixture=6)
     data = load_dataset("ring8")

@@ -67,8 +67,6 @@ def latent_prior(config):
 
         return code_prior(config.info_code)
     if config.latent_mixture is None:
-        if config.latent_mixture_scale is not None:
-            raise ConfigError("Option `latent_mixture_scale` needs `latent_mixture` (the number of components).")
         return None
     scale = DEFAULT_SCALE if config.latent_mixture_scale is None else config.latent_mixture_scale
     return LatentMixture(config.latent_mixture, scale, name="latent_mixture")
